@@ -1,0 +1,27 @@
+// Runs before `npm start` and `npm test` (prestart/pretest): makes a fresh clone ready with no other step.
+// 1. Installs the npm packages from the lockfile when they are missing or older than the lockfile.
+// 2. Fetches the mongo-java-server jars (tests and sandbox MongoDB) when Java is here and MONGODB_URI is not set.
+// Uses only Node's own modules: it runs before anything is installed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+
+const lock = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  console.error('setup: installing npm packages (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+const hasJava = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
+const serverDir = join(root, 'tools', 'mongo-java-server');
+const lib = join(serverDir, 'lib');
+const hasJars = existsSync(lib) && readdirSync(lib).some((f) => f.startsWith('mongo-java-server-core'));
+if (!process.env.MONGODB_URI && hasJava && !hasJars) {
+  console.error('setup: fetching mongo-java-server with Maven (once)…');
+  run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], serverDir);
+}

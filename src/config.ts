@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './domain/duration.js';
+
+/** A configuration problem: one line per problem, each naming its path. Never carries a secret's value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const snowflake = z.string().regex(/^\d{5,20}$/, 'must be a Discord id (digits)');
+const duration = z
+  .string()
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration like "90s", "15m", "2h" or "1h30m"' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as "Europe/London"');
+// Five fields: minute hour day-of-month month day-of-week. Checked in full by the freeze-window maths.
+const cron = z
+  .string()
+  .regex(/^\s*(\S+\s+){4}\S+\s*$/, 'must be a five-field cron expression such as "0 19 * * 6"');
+const envName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
+
+const environmentSchema = z.strictObject({
+  name: envName,
+  healthUrl: z.url({ protocol: /^https?$/, error: 'Invalid URL' }).optional(),
+  requiresApproval: z.boolean().optional(),
+  /** The GitHub Deployment environment name; defaults to the env name. */
+  githubEnvironment: z.string().min(1).optional(),
+});
+
+const serviceSchema = z
+  .strictObject({
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/name"'),
+    workflow: z.string().min(1),
+    defaultRef: z.string().min(1).default('main'),
+    smokeWorkflow: z.string().min(1).optional(),
+    environments: z.array(environmentSchema).min(1),
+  })
+  .superRefine((service, ctx) => {
+    const seen = new Set<string>();
+    service.environments.forEach((env, index) => {
+      if (seen.has(env.name)) {
+        ctx.addIssue({ code: 'custom', path: ['environments', index, 'name'], message: 'duplicate environment' });
+      }
+      seen.add(env.name);
+    });
+  });
+
+const freezeWindowSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  cron,
+  duration,
+  bufferBefore: duration.default('2h'),
+  timezone: timeZone.optional(),
+  envs: z.array(envName).min(1).default(['prod']),
+});
+
+const fileSchema = z
+  .strictObject({
+    discord: z.strictObject({
+      /** Guilds to register commands in, in order (staging guild before the prod guild). */
+      guilds: z.array(z.strictObject({ id: snowflake, name: z.string().min(1).optional() })).min(1),
+      opsChannelId: snowflake,
+      roles: z.strictObject({ r4: snowflake, r5: snowflake }),
+    }),
+    timezone: timeZone.default('UTC'),
+    prodEnvironment: envName.default('prod'),
+    stagingEnvironment: envName.default('staging'),
+    approval: z.strictObject({ expiry: duration.default('30m') }).default({ expiry: '30m' }),
+    tracking: z
+      .strictObject({ pollInterval: duration.default('5s'), stuckAfter: duration.default('30m') })
+      .default({ pollInterval: '5s', stuckAfter: '30m' }),
+    verification: z
+      .strictObject({
+        window: duration.default('15m'),
+        checkInterval: duration.default('30s'),
+        /** Whether passing health (and smoke) checks alone verify a deploy when no R4 clicks "Verified". */
+        autoVerify: z.boolean().default(false),
+      })
+      .default({ window: '15m', checkInterval: '30s', autoVerify: false }),
+    nightlySmoke: z
+      .strictObject({ cron: cron.default('0 2 * * *'), timezone: timeZone.default('UTC') })
+      .default({ cron: '0 2 * * *', timezone: 'UTC' }),
+    services: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'service names are lower-case'), serviceSchema),
+    freezeWindows: z.array(freezeWindowSchema).default([]),
+  })
+  .superRefine((file, ctx) => {
+    if (Object.keys(file.services).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['services'], message: 'at least one service is required' });
+    }
+  });
+
+const envSchema = z
+  .object({
+    DISCORD_TOKEN: z.string().min(1).optional(),
+    DISCORD_APP_ID: snowflake.optional(),
+    /** Where the Discord REST API lives (the local Discord server in the sandbox and in tests). */
+    DISCORD_API_URL: z.url().optional(),
+    GITHUB_TOKEN: z.string().min(1).optional(),
+    GITHUB_APP_ID: z.string().regex(/^\d+$/, 'must be a number').optional(),
+    GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
+    GITHUB_APP_INSTALLATION_ID: z.string().regex(/^\d+$/, 'must be a number').optional(),
+    GITHUB_API_URL: z.url().optional(),
+    GITHUB_WEBHOOK_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional(),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CONFIG_FILE: z.string().min(1).default('config/example.yaml'),
+    INSTANCE_ID: z.string().min(1).optional(),
+  })
+  .superRefine((env, ctx) => {
+    const app = [env.GITHUB_APP_ID, env.GITHUB_APP_PRIVATE_KEY, env.GITHUB_APP_INSTALLATION_ID];
+    const some = app.some(Boolean);
+    if (some && !app.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GITHUB_APP_ID'],
+        message: 'a GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID together',
+      });
+    }
+    if (env.DISCORD_TOKEN && !env.DISCORD_APP_ID) {
+      ctx.addIssue({ code: 'custom', path: ['DISCORD_APP_ID'], message: 'required when DISCORD_TOKEN is set' });
+    }
+  });
+
+export type FileConfig = z.output<typeof fileSchema>;
+export type EnvConfig = z.output<typeof envSchema>;
+export type ServiceConfig = FileConfig['services'][string];
+export type EnvironmentConfig = ServiceConfig['environments'][number];
+export type FreezeWindowConfig = FileConfig['freezeWindows'][number];
+export interface Config extends FileConfig {
+  readonly env: EnvConfig;
+  readonly configFile: string;
+}
+
+/** Formats a zod issue path the way a person reads it: services.api.environments[1].healthUrl */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}
+
+function problemsOf(error: z.ZodError, prefix = ''): string[] {
+  // Messages only, never `input`: a bad value may be a secret.
+  return error.issues.map((issue) => {
+    const path = formatPath(issue.path);
+    return `${prefix}${path || '(root)'}: ${issue.message}`;
+  });
+}
+
+/** Parses the already-read file content (YAML or JSON) and the environment into one frozen Config. */
+export function parseConfig(source: string, fileName: string, env: NodeJS.ProcessEnv): Config {
+  const problems: string[] = [];
+  const envResult = envSchema.safeParse(env);
+  if (!envResult.success) problems.push(...problemsOf(envResult.error, 'env.'));
+
+  let raw: unknown;
+  try {
+    raw = extname(fileName) === '.json' ? JSON.parse(source) : parseYaml(source);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
+    throw new ConfigError([...problems, `${fileName}: not valid ${extname(fileName) === '.json' ? 'JSON' : 'YAML'}: ${message ?? ''}`]);
+  }
+  const fileResult = fileSchema.safeParse(raw ?? {});
+  if (!fileResult.success) problems.push(...problemsOf(fileResult.error));
+  if (problems.length > 0 || !envResult.success || !fileResult.success) throw new ConfigError(problems);
+
+  return deepFreeze({ ...fileResult.data, env: envResult.data, configFile: fileName });
+}
+
+/** Reads CONFIG_FILE (default config/example.yaml) and the environment. Throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fileName = env.CONFIG_FILE ?? 'config/example.yaml';
+  let source: string;
+  try {
+    source = readFileSync(fileName, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([`CONFIG_FILE: cannot read ${fileName} (${code})`]);
+  }
+  return parseConfig(source, fileName, env);
+}
+
+export function environmentOf(config: Config, service: string, env: string): EnvironmentConfig | undefined {
+  return config.services[service]?.environments.find((e) => e.name === env);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
