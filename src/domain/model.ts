@@ -80,10 +80,30 @@ export interface Deploy {
   readonly channelId?: string;
   readonly messageId?: string;
   readonly threadId?: string;
+  /** What the card shows, captured when the request was checked: the gate checklist and the commit range. */
+  readonly gates?: readonly GateLine[];
+  readonly commits?: readonly CommitLine[];
+  readonly ciState?: string;
+  /** A queued request: the gate that made it wait. */
+  readonly waitingFor?: string;
   /** Why the deploy ended the way it did (gate reason, run conclusion, …), for people. */
   readonly outcomeReason?: string;
   /** Incremented by every write: lets a writer detect that it lost a race. */
   readonly rev: number;
+}
+
+/** One line of the gate checklist as shown on a card (§5). */
+export interface GateLine {
+  readonly code: string;
+  readonly ok: boolean;
+  readonly label: string;
+  readonly reason: string;
+}
+
+export interface CommitLine {
+  readonly sha: string;
+  readonly title: string;
+  readonly author?: string;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'void';

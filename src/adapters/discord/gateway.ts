@@ -1,0 +1,100 @@
+import { REST } from '@discordjs/rest';
+import { Client, Events, GatewayIntentBits, Routes, type Interaction } from 'discord.js';
+import type { Logger } from '../../logger.js';
+import type { CommandDefinition } from './command.js';
+
+export interface DiscordGateway {
+  /** Logs in to the gateway and resolves once the client is ready. */
+  connect(): Promise<void>;
+  /** Stops taking interactions (new ones are ignored; Discord shows them as failed). */
+  stopAccepting(): void;
+  /** Resolves once every interaction handler that started has finished, or the timeout passes. */
+  drain(timeoutMs: number): Promise<void>;
+  disconnect(): Promise<void>;
+  ping(): number | undefined;
+  readonly connected: boolean;
+}
+
+export interface DiscordRestOptions {
+  token: string;
+  /** The REST API base, e.g. http://127.0.0.1:PORT/api for the local Discord server; Discord's by default. */
+  api?: string;
+}
+
+export function createRest(options: DiscordRestOptions): REST {
+  return new REST({ version: '10', ...(options.api ? { api: options.api } : {}) }).setToken(options.token);
+}
+
+/** Registers the commands in each configured guild, in order (staging guild first). Never globally. */
+export async function registerCommands(options: {
+  rest: REST;
+  appId: string;
+  guildIds: readonly string[];
+  commands: readonly CommandDefinition<never>[];
+  log: Logger;
+}): Promise<void> {
+  const body = options.commands.map((command) => command.data);
+  for (const guildId of options.guildIds) {
+    await options.rest.put(Routes.applicationGuildCommands(options.appId, guildId), { body });
+    options.log.info({ guildId, count: body.length }, 'commands registered');
+  }
+}
+
+/** The single discord.js gateway connection (§9): only the instance holding the lease calls connect(). */
+export function createGateway(options: {
+  rest: DiscordRestOptions;
+  onInteraction: (interaction: Interaction) => Promise<void>;
+  log: Logger;
+}): DiscordGateway {
+  const { log } = options;
+  let client: Client | undefined;
+  let accepting = true;
+  const inFlight = new Set<Promise<void>>();
+
+  return {
+    get connected() {
+      return client?.isReady() ?? false;
+    },
+    async connect() {
+      if (client) return;
+      accepting = true;
+      const created = new Client({
+        intents: [GatewayIntentBits.Guilds],
+        ...(options.rest.api ? { rest: { api: options.rest.api } } : {}),
+      });
+      client = created;
+      created.on(Events.InteractionCreate, (interaction) => {
+        if (!accepting) return;
+        const task = options.onInteraction(interaction).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      });
+      created.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
+      created.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'gateway disconnected'));
+      const ready = new Promise<void>((resolve) => created.once(Events.ClientReady, () => resolve()));
+      await created.login(options.rest.token);
+      await ready;
+      log.info({ user: created.user?.tag }, 'gateway connected');
+    },
+    stopAccepting() {
+      accepting = false;
+    },
+    async drain(timeoutMs) {
+      if (inFlight.size === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    },
+    async disconnect() {
+      const current = client;
+      client = undefined;
+      if (current) await current.destroy();
+    },
+    ping() {
+      const ws = client?.ws.ping;
+      return ws === undefined || ws < 0 ? undefined : ws;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { REST } from '@discordjs/rest';
+import { ButtonStyle, ComponentType, Routes, type APIMessage, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import type { CardLocation, DeployNotifier } from '../../app/notifier.js';
+import type { Config } from '../../config.js';
+import type { Deploy } from '../../domain/model.js';
+import { escapeMarkdown } from '../../domain/text.js';
+import type { Logger } from '../../logger.js';
+import { customId, type MessageView } from './command.js';
+import { safeView } from './render/common.js';
+import { DEPLOY_BUTTONS, renderDeployCard, renderDeployMarker } from './render/deploy-card.js';
+
+function body(view: MessageView, allowedRoles: string[] = []): RESTPostAPIChannelMessageJSONBody {
+  const safe = safeView(view);
+  return {
+    ...(safe.content !== undefined ? { content: safe.content } : {}),
+    ...(safe.embeds ? { embeds: safe.embeds } : {}),
+    components: safe.components ?? [],
+    // The R5 ping is the only mention the bot ever makes; everything else pings nobody.
+    allowed_mentions: allowedRoles.length ? { parse: [], roles: allowedRoles } : { parse: [] },
+  };
+}
+
+/** Posts and edits deploy cards, markers and progress through Discord's REST API. */
+export function createDiscordNotifier(options: {
+  rest: REST;
+  config: Config;
+  log: Logger;
+  /** Records where the card was posted (and its thread), so later edits find it. */
+  saveCardLocation: (deployId: string, location: { channelId: string; messageId: string; threadId?: string }) => Promise<void>;
+}): DeployNotifier {
+  const { rest, config, log } = options;
+  const channelId = config.discord.opsChannelId;
+  const repoOf = (deploy: Deploy) => config.services[deploy.service]?.repo ?? 'unknown/unknown';
+
+  async function ensureThread(deploy: Deploy): Promise<string | undefined> {
+    if (deploy.threadId) return deploy.threadId;
+    if (!deploy.messageId) return undefined;
+    const thread = (await rest.post(Routes.threads(deploy.channelId ?? channelId, deploy.messageId), {
+      body: { name: `${deploy.service} → ${deploy.env} · ${deploy.id}`, auto_archive_duration: 1440 },
+    })) as { id: string };
+    await options.saveCardLocation(deploy.id, { channelId: deploy.channelId ?? channelId, messageId: deploy.messageId, threadId: thread.id });
+    return thread.id;
+  }
+
+  return {
+    async syncCard(deploy, extra = {}): Promise<CardLocation | undefined> {
+      const view = renderDeployCard(deploy, {
+        repo: repoOf(deploy),
+        ...(extra.approval ? { approval: extra.approval } : {}),
+        ...(extra.stuck ? { stuck: true } : {}),
+      });
+      if (deploy.messageId) {
+        const target = deploy.channelId ?? channelId;
+        await rest.patch(Routes.channelMessage(target, deploy.messageId), { body: body(view) });
+        return { channelId: target, messageId: deploy.messageId };
+      }
+      const r5 = config.discord.roles.r5;
+      const content = extra.pingApprovers ? `<@&${r5}> approval needed: ${deploy.service} → ${deploy.env} (${deploy.id})` : undefined;
+      const message = (await rest.post(Routes.channelMessages(channelId), {
+        body: body({ ...view, ...(content ? { content } : {}) }, extra.pingApprovers ? [r5] : []),
+      })) as APIMessage;
+      const location = { channelId, messageId: message.id };
+      await options.saveCardLocation(deploy.id, location);
+      return location;
+    },
+
+    async remindApprovers(deploy, approval) {
+      const r5 = config.discord.roles.r5;
+      const link = deploy.messageId ? ` https://discord.com/channels/${config.discord.guilds[0]?.id ?? '@me'}/${channelId}/${deploy.messageId}` : '';
+      await rest.post(Routes.channelMessages(channelId), {
+        body: body(
+          {
+            content: `<@&${r5}> reminder: ${deploy.service} → ${deploy.env} (${deploy.id}) still needs an approval; it expires <t:${Math.floor(approval.expiresAt.getTime() / 1000)}:R>.${link}`,
+          },
+          [r5],
+        ),
+      });
+    },
+
+    async progress(deploy, text) {
+      try {
+        const threadId = await ensureThread(deploy);
+        await rest.post(Routes.channelMessages(threadId ?? channelId), { body: body({ content: text }) });
+      } catch (error) {
+        // Progress lines are a convenience: the card carries the state. Never fail the flow for them.
+        log.warn({ err: error, deployId: deploy.id }, 'could not post progress');
+      }
+    },
+
+    async postMarker(deploy) {
+      await rest.post(Routes.channelMessages(channelId), { body: body(renderDeployMarker(deploy, { repo: repoOf(deploy) })) });
+    },
+
+    async tellRequester(deploy, text, offer) {
+      const components =
+        offer === 'deploy-now'
+          ? [
+              {
+                type: ComponentType.ActionRow as const,
+                components: [
+                  { type: ComponentType.Button as const, style: ButtonStyle.Success, label: 'Deploy now', custom_id: customId(DEPLOY_BUTTONS.deployNow, deploy.id) },
+                  { type: ComponentType.Button as const, style: ButtonStyle.Secondary, label: 'Cancel', custom_id: customId(DEPLOY_BUTTONS.cancel, deploy.id) },
+                ],
+              },
+            ]
+          : [];
+      await rest.post(Routes.channelMessages(channelId), {
+        body: body({ content: `<@${deploy.requestedBy.id}> ${escapeMarkdown(text)}`, components }),
+      });
+    },
+  };
+}

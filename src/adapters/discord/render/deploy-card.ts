@@ -1,0 +1,185 @@
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import { formatDuration } from '../../../domain/duration.js';
+import type { Approval, Deploy, DeployState } from '../../../domain/model.js';
+import { escapeMarkdown, shortSha, truncate } from '../../../domain/text.js';
+import { customId, type MessageView } from '../command.js';
+import { COLORS, discordTime } from './common.js';
+
+/** Button actions on deploy cards (custom_id = `<action>:<deploy id>`). */
+export const DEPLOY_BUTTONS = {
+  approve: 'approve',
+  reject: 'reject',
+  cancel: 'cancel',
+  cancelRun: 'cancel-run',
+  rerun: 'rerun',
+  rollback: 'rollback',
+  verify: 'verify',
+  deployNow: 'deploy-now',
+} as const;
+
+const STATE_LABEL: Record<DeployState, string> = {
+  requested: '📝 Requested — checking gates',
+  queued: '⏳ Queued — waiting for the way to clear',
+  awaiting_approval: '🕐 Awaiting approval by an R5',
+  approved: '✅ Approved — dispatching',
+  dispatched: '📤 Dispatched — waiting for the workflow run',
+  running: '🏃 Running',
+  succeeded: '🟢 Succeeded',
+  failed: '🔴 Failed',
+  cancelled: '⚪ Cancelled',
+  rejected: '⛔ Rejected',
+  expired: '⌛ Expired — nobody approved in time',
+  superseded: '↪️ Superseded by a newer request',
+};
+
+function color(deploy: Deploy): number {
+  if (deploy.verification === 'faulty') return COLORS.failure;
+  switch (deploy.state) {
+    case 'succeeded':
+      return COLORS.success;
+    case 'failed':
+    case 'rejected':
+      return COLORS.failure;
+    case 'cancelled':
+    case 'expired':
+    case 'superseded':
+      return COLORS.muted;
+    case 'awaiting_approval':
+    case 'queued':
+      return COLORS.pending;
+    default:
+      return COLORS.neutral;
+  }
+}
+
+function button(label: string, action: string, id: string, style: ButtonStyle): APIButtonComponent {
+  return { type: ComponentType.Button, style, label, custom_id: customId(action, id) } as APIButtonComponent;
+}
+
+export interface DeployCardContext {
+  readonly repo: string;
+  readonly approval?: Approval;
+  /** The run has been queued or in progress longer than the configured limit. */
+  readonly stuck?: boolean;
+  /** Where commit links point (https://github.com for real GitHub). */
+  readonly webBase?: string;
+}
+
+function buttonsFor(deploy: Deploy, context: DeployCardContext): APIButtonComponent[] {
+  const id = deploy.id;
+  switch (deploy.state) {
+    case 'awaiting_approval':
+      return [
+        button('Approve', DEPLOY_BUTTONS.approve, id, ButtonStyle.Success),
+        button('Reject', DEPLOY_BUTTONS.reject, id, ButtonStyle.Danger),
+      ];
+    case 'queued':
+      return [button('Cancel request', DEPLOY_BUTTONS.cancel, id, ButtonStyle.Secondary)];
+    case 'dispatched':
+    case 'running':
+      return context.stuck
+        ? [
+            button('Cancel run', DEPLOY_BUTTONS.cancelRun, id, ButtonStyle.Danger),
+            button('Re-run', DEPLOY_BUTTONS.rerun, id, ButtonStyle.Secondary),
+          ]
+        : [];
+    case 'failed':
+      return deploy.previousSha ? [button('Rollback', DEPLOY_BUTTONS.rollback, id, ButtonStyle.Danger)] : [];
+    case 'succeeded':
+      if (deploy.verification === 'faulty') {
+        return deploy.previousSha ? [button('Rollback', DEPLOY_BUTTONS.rollback, id, ButtonStyle.Danger)] : [];
+      }
+      if (deploy.verification === 'pending') return [button('Verified', DEPLOY_BUTTONS.verify, id, ButtonStyle.Success)];
+      return [];
+    default:
+      return [];
+  }
+}
+
+/** The deploy card (§4.2): a pure function of the deploy record, re-rendered whenever its state moves. */
+export function renderDeployCard(deploy: Deploy, context: DeployCardContext): MessageView {
+  const webBase = context.webBase ?? 'https://github.com';
+  const shaLink = `[\`${shortSha(deploy.sha)}\`](${webBase}/${context.repo}/commit/${deploy.sha})`;
+  const kind = deploy.kind === 'rollback' ? '⏪ Rollback' : '🚀 Deploy';
+  const lines: string[] = [`**${STATE_LABEL[deploy.state]}**`];
+  if (deploy.verification === 'faulty') lines.push('**❌ Verification failed — env locked; roll back?**');
+  if (deploy.verification === 'verified') lines.push(`**✔️ Verified**${deploy.verifiedBy ? ` by ${escapeMarkdown(deploy.verifiedBy.name)}` : ''}`);
+  if (deploy.verification === 'pending') lines.push('Verification pending: an R4 confirms one real workflow with **Verified**.');
+  if (deploy.outcomeReason) lines.push(truncate(escapeMarkdown(deploy.outcomeReason), 500));
+  if (deploy.waitingFor && deploy.state === 'queued') lines.push(`Waiting for: ${escapeMarkdown(deploy.waitingFor)}`);
+
+  const fields: NonNullable<APIEmbed['fields']> = [
+    { name: 'Service', value: `${deploy.service} → **${deploy.env}**`, inline: true },
+    { name: 'SHA', value: `${shaLink}${deploy.ref !== deploy.sha ? ` (${escapeMarkdown(truncate(deploy.ref, 60))})` : ''}`, inline: true },
+    { name: 'Requested by', value: escapeMarkdown(deploy.requestedBy.name), inline: true },
+  ];
+  if (deploy.reason) fields.push({ name: 'Reason', value: escapeMarkdown(truncate(deploy.reason, 1000)), inline: false });
+  if (deploy.commits && deploy.commits.length > 0) {
+    const shown = deploy.commits.slice(0, 10).map((c) => `\`${shortSha(c.sha)}\` ${escapeMarkdown(truncate(c.title, 80))}`);
+    const more = deploy.commits.length > 10 ? `\n…and ${deploy.commits.length - 10} more` : '';
+    const since = deploy.previousVersion ? ` since ${deploy.previousVersion}` : '';
+    fields.push({ name: `Commits${since} (${deploy.commits.length})`, value: shown.join('\n') + more, inline: false });
+  }
+  if (deploy.ciState) fields.push({ name: 'CI', value: deploy.ciState, inline: true });
+  if (deploy.gates && deploy.gates.length > 0) {
+    fields.push({
+      name: 'Gates',
+      value: deploy.gates.map((g) => `${g.ok ? '✅' : '❌'} ${g.label}${g.ok ? '' : ` — ${escapeMarkdown(g.reason)}`}`).join('\n'),
+      inline: false,
+    });
+  }
+  if (context.approval?.status === 'pending') {
+    fields.push({ name: 'Expires', value: discordTime(context.approval.expiresAt, 'R'), inline: true });
+  }
+  if (deploy.approvedBy) fields.push({ name: 'Approved by', value: escapeMarkdown(deploy.approvedBy.name), inline: true });
+  if (deploy.override) {
+    fields.push({
+      name: '🚨 Freeze override',
+      value: `by ${escapeMarkdown(deploy.override.by.name)}: ${escapeMarkdown(truncate(deploy.override.reason, 300))}\nRollback plan: ${escapeMarkdown(truncate(deploy.override.rollbackPlan, 500))}`,
+      inline: false,
+    });
+  }
+  if (deploy.version) fields.push({ name: 'Version', value: deploy.version, inline: true });
+  if (deploy.runUrl) fields.push({ name: 'Run', value: `[workflow run](${deploy.runUrl})`, inline: true });
+  if (deploy.dispatchedAt && deploy.finishedAt) {
+    fields.push({ name: 'Duration', value: formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime()), inline: true });
+  }
+
+  const embed: APIEmbed = {
+    title: `${kind} ${deploy.service} → ${deploy.env}`,
+    description: lines.join('\n'),
+    color: color(deploy),
+    fields,
+    footer: { text: `Deploy ${deploy.id}${deploy.emergency ? ' · emergency' : ''}` },
+    timestamp: deploy.updatedAt.toISOString(),
+  };
+  const row = buttonsFor(deploy, context);
+  const components: APIActionRowComponent<APIButtonComponent>[] = row.length ? [{ type: ComponentType.ActionRow, components: row }] : [];
+  return { embeds: [embed], components };
+}
+
+/** The deploy marker (§6): posted once per successful deploy. */
+export function renderDeployMarker(deploy: Deploy, context: { repo: string; webBase?: string }): MessageView {
+  const webBase = context.webBase ?? 'https://github.com';
+  const duration = deploy.dispatchedAt && deploy.finishedAt ? formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime()) : '—';
+  const embed: APIEmbed = {
+    title: `📍 ${deploy.service} ${deploy.version ?? ''} is live on ${deploy.env}`,
+    color: COLORS.success,
+    fields: [
+      { name: 'Version', value: deploy.version ?? '—', inline: true },
+      { name: 'SHA', value: `[\`${shortSha(deploy.sha)}\`](${webBase}/${context.repo}/commit/${deploy.sha})`, inline: true },
+      { name: 'Build time', value: deploy.finishedAt ? discordTime(deploy.finishedAt) : '—', inline: true },
+      { name: 'Requested by', value: escapeMarkdown(deploy.requestedBy.name), inline: true },
+      { name: 'Approved by', value: deploy.approvedBy ? escapeMarkdown(deploy.approvedBy.name) : 'not needed', inline: true },
+      { name: 'Duration', value: duration, inline: true },
+      { name: 'Previous version', value: deploy.previousVersion ?? 'none', inline: true },
+      { name: 'Run', value: deploy.runUrl ? `[workflow run](${deploy.runUrl})` : '—', inline: true },
+    ],
+    footer: { text: `Deploy ${deploy.id}` },
+  };
+  return { embeds: [embed] };
+}
+
+export function deployDurationMs(deploy: Deploy): number | undefined {
+  return deploy.dispatchedAt && deploy.finishedAt ? deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime() : undefined;
+}

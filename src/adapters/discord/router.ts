@@ -1,0 +1,242 @@
+import {
+  ApplicationCommandOptionType,
+  MessageFlags,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type CommandInteractionOption,
+  type GuildMember,
+  type Interaction,
+  type APIInteractionGuildMember,
+  type ModalSubmitInteraction,
+} from 'discord.js';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { AppDeps } from '../../app/deps.js';
+import { isUserFacingError } from '../../domain/errors.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../http/metrics.js';
+import {
+  parseCustomId,
+  type ActingMember,
+  type ButtonDefinition,
+  type CommandDefinition,
+  type MessageView,
+  type ModalDefinition,
+} from './command.js';
+import { safeView, errorView } from './render/common.js';
+
+export interface RouterOptions {
+  readonly commands: readonly CommandDefinition<never>[];
+  readonly buttons: readonly ButtonDefinition[];
+  readonly modals: readonly ModalDefinition[];
+  readonly deps: AppDeps;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+type OptionValue = string | number | boolean;
+
+/** Flattens a command's options: `{ subcommand?: 'start', name: value, … }`. */
+export function flattenOptions(options: readonly CommandInteractionOption[]): Record<string, OptionValue> {
+  const out: Record<string, OptionValue> = {};
+  for (const option of options) {
+    if (option.type === ApplicationCommandOptionType.Subcommand) {
+      out.subcommand = option.name;
+      Object.assign(out, flattenOptions(option.options ?? []));
+    } else if (option.type === ApplicationCommandOptionType.SubcommandGroup) {
+      out.group = option.name;
+      Object.assign(out, flattenOptions(option.options ?? []));
+    } else if (option.value !== undefined) {
+      out[option.name] = option.value;
+    }
+  }
+  return out;
+}
+
+function actingMember(interaction: Interaction): ActingMember {
+  const member = interaction.member as GuildMember | APIInteractionGuildMember | null;
+  let roleIds: string[] = [];
+  if (member) {
+    roleIds = Array.isArray(member.roles) ? [...member.roles] : [...(member as GuildMember).roles.cache.keys()];
+  }
+  const memberName =
+    member && 'displayName' in member ? member.displayName : (member as APIInteractionGuildMember | null)?.nick;
+  return {
+    id: interaction.user.id,
+    name: memberName ?? interaction.user.globalName ?? interaction.user.username,
+    roleIds,
+  };
+}
+
+function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => {
+      const name = issue.path.map(String).join('.');
+      return name ? `\`${name}\`: ${issue.message}` : issue.message;
+    })
+    .join('\n');
+}
+
+const UNAVAILABLE_ERRORS = /Mongo(ServerSelection|Network|NotConnected|Topology)|buffering timed out|connection .* closed/i;
+
+/**
+ * Turns any failure into an answer for the person: their mistake (UserFacingError, bad options) in plain
+ * words; an outage as "temporarily unavailable"; anything else as a reference the logs carry.
+ */
+export function viewForError(error: unknown, log: Logger): MessageView {
+  if (isUserFacingError(error)) return errorView(error.message);
+  if (error instanceof z.ZodError) return errorView(`Please check the options:\n${describeZodError(error)}`);
+  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  if (UNAVAILABLE_ERRORS.test(text)) {
+    log.warn({ err: error }, 'dependency unavailable');
+    return errorView('Release Console is temporarily unavailable (database unreachable). Please try again shortly.');
+  }
+  const ref = randomUUID().slice(0, 8);
+  log.error({ err: error, ref }, 'interaction failed');
+  return errorView(`Something went wrong (ref: ${ref}).`);
+}
+
+export function createInteractionRouter(options: RouterOptions): (interaction: Interaction) => Promise<void> {
+  const { deps, log, metrics } = options;
+  const commands = new Map(options.commands.map((c) => [c.data.name, c as CommandDefinition<unknown>]));
+  const buttons = new Map(options.buttons.map((b) => [b.action, b]));
+  const modals = new Map(options.modals.map((m) => [m.action, m]));
+
+  async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const command = commands.get(interaction.commandName);
+    const received = Date.now();
+    const child = log.child({ interactionId: interaction.id, command: interaction.commandName });
+    if (!command) {
+      await interaction.reply({ ...errorView('Unknown command.'), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const raw = flattenOptions(interaction.options.data);
+    const parsed = command.options.safeParse(raw);
+    const ephemeral = !parsed.success || (typeof command.ephemeral === 'function' ? command.ephemeral(parsed.data) : command.ephemeral);
+    // Acknowledge first: Discord allows 3 s, and gates and GitHub calls may take longer.
+    await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    metrics.interactionAckSeconds.observe({ kind: 'command' }, (Date.now() - received) / 1000);
+    let view: MessageView;
+    let outcome = 'ok';
+    try {
+      if (!parsed.success) throw parsed.error;
+      view = await command.run({
+        options: parsed.data,
+        actor: actingMember(interaction),
+        deps,
+        log: child,
+        channelId: interaction.channelId,
+      });
+    } catch (error) {
+      outcome = isUserFacingError(error) || error instanceof z.ZodError ? 'refused' : 'error';
+      view = viewForError(error, child);
+    }
+    metrics.interactions.inc({ kind: 'command', name: interaction.commandName, outcome });
+    await interaction.editReply(safeView(view));
+  }
+
+  async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const command = commands.get(interaction.commandName);
+    const focused = interaction.options.getFocused(true);
+    let choices: { name: string; value: string }[] = [];
+    try {
+      choices =
+        (await command?.autocomplete?.({
+          focused: { name: focused.name, value: String(focused.value) },
+          options: flattenOptions(interaction.options.data),
+          deps,
+        })) ?? [];
+    } catch (error) {
+      log.warn({ err: error, command: interaction.commandName }, 'autocomplete failed');
+    }
+    await interaction.respond(choices.slice(0, 25));
+  }
+
+  async function onButton(interaction: ButtonInteraction): Promise<void> {
+    const received = Date.now();
+    const parsedId = parseCustomId(interaction.customId);
+    const button = parsedId && buttons.get(parsedId.action);
+    const child = log.child({ interactionId: interaction.id, button: parsedId?.action, id: parsedId?.id });
+    if (!parsedId || !button) {
+      await interaction.reply({ ...errorView('This button is no longer active.'), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const context = {
+      id: parsedId.id,
+      actor: actingMember(interaction),
+      deps,
+      log: child,
+      channelId: interaction.channelId,
+      messageId: interaction.message.id,
+    };
+    if (button.modal) {
+      let modal;
+      try {
+        modal = await button.modal(context);
+      } catch (error) {
+        await interaction.reply({ ...safeView(viewForError(error, child)), flags: MessageFlags.Ephemeral });
+        return;
+      }
+      if (modal) {
+        await interaction.showModal(modal);
+        return;
+      }
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    metrics.interactionAckSeconds.observe({ kind: 'button' }, (Date.now() - received) / 1000);
+    let view: MessageView;
+    let outcome = 'ok';
+    try {
+      view = await button.run(context);
+    } catch (error) {
+      outcome = isUserFacingError(error) ? 'refused' : 'error';
+      view = viewForError(error, child);
+    }
+    metrics.interactions.inc({ kind: 'button', name: parsedId.action, outcome });
+    await interaction.editReply(safeView(view));
+  }
+
+  async function onModal(interaction: ModalSubmitInteraction): Promise<void> {
+    const parsedId = parseCustomId(interaction.customId);
+    const modal = parsedId && modals.get(parsedId.action);
+    const child = log.child({ interactionId: interaction.id, modal: parsedId?.action, id: parsedId?.id });
+    if (!parsedId || !modal) {
+      await interaction.reply({ ...errorView('This form is no longer active.'), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const fields: Record<string, string> = {};
+    for (const [name, field] of interaction.fields.fields) {
+      if ('value' in field && typeof field.value === 'string') fields[name] = field.value;
+    }
+    let view: MessageView;
+    try {
+      view = await modal.run({
+        id: parsedId.id,
+        actor: actingMember(interaction),
+        deps,
+        log: child,
+        channelId: interaction.channelId ?? '',
+        messageId: interaction.message?.id ?? '',
+        fields,
+      });
+    } catch (error) {
+      view = viewForError(error, child);
+    }
+    await interaction.editReply(safeView(view));
+  }
+
+  return async (interaction: Interaction): Promise<void> => {
+    try {
+      if (interaction.isChatInputCommand()) await onCommand(interaction);
+      else if (interaction.isAutocomplete()) await onAutocomplete(interaction);
+      else if (interaction.isButton()) await onButton(interaction);
+      else if (interaction.isModalSubmit()) await onModal(interaction);
+    } catch (error) {
+      // Discord itself refused (expired token, already acknowledged): nothing left to tell the person.
+      log.error({ err: error, interactionId: interaction.id }, 'could not answer interaction');
+    }
+  };
+}

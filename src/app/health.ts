@@ -1,0 +1,78 @@
+import type { AppDeps } from './deps.js';
+
+export interface HealthReport {
+  readonly instanceId: string;
+  readonly role: string;
+  readonly version: string;
+  readonly uptimeMs: number;
+  readonly gatewayPingMs: number | undefined;
+  readonly mongoMs: number | 'unreachable';
+  readonly jobs: { queued: number; running: number; failed: number } | 'unavailable';
+  readonly githubRateLimit: { remaining: number; limit: number; resetAt: Date } | 'unavailable';
+  readonly maintenance: { reason: string; by: string } | undefined;
+  readonly environments: readonly {
+    service: string;
+    env: string;
+    deployed?: { version: string; sha: string; at: Date };
+    verified?: { version: string; sha: string };
+  }[];
+}
+
+const PART_TIMEOUT_MS = 2_000;
+
+/** Each part answers within a bound, so /health stays fast when one dependency is slow or down. */
+async function bounded<T, F>(work: Promise<T>, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<F>((resolve) => (timer = setTimeout(() => resolve(fallback), PART_TIMEOUT_MS))),
+    ]);
+  } catch {
+    return fallback;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function healthReport(deps: AppDeps): Promise<HealthReport> {
+  const { config, repos, instance } = deps;
+  const pairs = Object.entries(config.services).flatMap(([service, svc]) =>
+    svc.environments.map((e) => ({ service, env: e.name })),
+  );
+  const [mongoMs, jobs, githubRateLimit, maintenance, environments] = await Promise.all([
+    bounded(deps.db.ping(), 'unreachable' as const),
+    bounded(deps.jobs.stats(), 'unavailable' as const),
+    bounded(deps.github.rateLimit(), 'unavailable' as const),
+    bounded(repos.settings.get<{ on: boolean; reason: string; by: { name: string } }>('maintenance'), undefined),
+    bounded(
+      Promise.all(
+        pairs.map(async ({ service, env }) => {
+          const [deployed, verified] = await Promise.all([
+            repos.deploys.lastSucceeded(service, env),
+            repos.deploys.lastSucceeded(service, env, { verifiedOnly: true }),
+          ]);
+          return {
+            service,
+            env,
+            ...(deployed ? { deployed: { version: deployed.version ?? '?', sha: deployed.sha, at: deployed.finishedAt ?? deployed.updatedAt } } : {}),
+            ...(verified ? { verified: { version: verified.version ?? '?', sha: verified.sha } } : {}),
+          };
+        }),
+      ),
+      pairs,
+    ),
+  ]);
+  return {
+    instanceId: instance.id,
+    role: instance.role(),
+    version: instance.version,
+    uptimeMs: deps.clock.now().getTime() - instance.startedAt.getTime(),
+    gatewayPingMs: instance.gatewayPingMs(),
+    mongoMs,
+    jobs,
+    githubRateLimit,
+    maintenance: maintenance?.on ? { reason: maintenance.reason, by: maintenance.by.name } : undefined,
+    environments,
+  };
+}

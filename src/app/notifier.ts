@@ -1,0 +1,24 @@
+import type { Approval, Deploy } from '../domain/model.js';
+
+/** Where a deploy's card lives in Discord. */
+export interface CardLocation {
+  readonly channelId: string;
+  readonly messageId: string;
+}
+
+/**
+ * What the deploy flow tells people, as the app sees it. The Discord adapter renders and posts through REST,
+ * so any instance (leader or standby, a command or a job) can use it.
+ */
+export interface DeployNotifier {
+  /** Posts the deploy's card the first time, edits it in place afterwards (re-rendered from the record). */
+  syncCard(deploy: Deploy, extra?: { approval?: Approval; stuck?: boolean; pingApprovers?: boolean }): Promise<CardLocation | undefined>;
+  /** The half-time reminder for a pending approval: pings the R5 role once more. */
+  remindApprovers(deploy: Deploy, approval: Approval): Promise<void>;
+  /** A line of progress in the thread under the card. */
+  progress(deploy: Deploy, text: string): Promise<void>;
+  /** The deploy marker (§6) in the ops channel. */
+  postMarker(deploy: Deploy): Promise<void>;
+  /** A message to the requester in the ops channel (named, never pinged), optionally with buttons for them. */
+  tellRequester(deploy: Deploy, text: string, offer?: 'deploy-now'): Promise<void>;
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { buttons, commands, modals } from '../commands/index.js';
+import { jobs } from '../jobs/index.js';
+import type { AppDeps, InstanceInfo } from './app/deps.js';
+import { isMaintenanceOn } from './app/settings.js';
+import { createGateway, createRest, registerCommands, type DiscordGateway } from './adapters/discord/gateway.js';
+import { createInteractionRouter } from './adapters/discord/router.js';
+import { createGitHubClient } from './adapters/github/index.js';
+import { createMetrics } from './adapters/http/metrics.js';
+import { startHttpServer, type HttpServer } from './adapters/http/server.js';
+import { connectMongo, pingMongo } from './adapters/mongo/connection.js';
+import { createMongoRepositories } from './adapters/mongo/repositories.js';
+import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
+import { ConfigError, loadConfig } from './config.js';
+import { systemClock } from './domain/clock.js';
+import { createLogger, type Logger } from './logger.js';
+import { botVersion } from './version.js';
+
+/** Everything a running instance holds, so it can be stopped in order. */
+export interface RunningApp {
+  readonly instanceId: string;
+  readonly httpPort: number;
+  readonly deps: AppDeps;
+  /** Graceful stop (§9): no new interactions, in-flight ones finish, jobs drain, connections close. */
+  stop(reason?: string): Promise<void>;
+}
+
+export interface MainOptions {
+  /** Log destination; stdout by default. */
+  logger?: Logger;
+}
+
+const STOP_BUDGET_MS = 8_000;
+
+/** The composition root: reads the configuration, wires the real adapters, and starts the bot. */
+export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOptions = {}): Promise<RunningApp> {
+  const config = loadConfig(env);
+  const log = options.logger ?? createLogger({ level: config.env.LOG_LEVEL });
+  const instanceId = config.env.INSTANCE_ID ?? `${hostname()}-${randomUUID().slice(0, 6)}`;
+  const metrics = createMetrics();
+  if (!config.env.MONGODB_URI) throw new ConfigError(['env.MONGODB_URI: required']);
+  if (!config.env.DISCORD_TOKEN || !config.env.DISCORD_APP_ID) {
+    throw new ConfigError(['env.DISCORD_TOKEN: required to run the bot (npm start without it runs the sandbox)']);
+  }
+
+  const connection = await connectMongo(config.env.MONGODB_URI, { log });
+  const db = connection.db;
+  if (!db) throw new Error('MongoDB connection has no database');
+  const repos = createMongoRepositories(connection);
+  const github = createGitHubClient({
+    ...(config.env.GITHUB_API_URL ? { baseUrl: config.env.GITHUB_API_URL } : {}),
+    ...(config.env.GITHUB_TOKEN ? { token: config.env.GITHUB_TOKEN } : {}),
+    log: log.child({ component: 'github' }),
+    userAgent: `release-console/${botVersion()}`,
+  });
+
+  let gateway: DiscordGateway | undefined;
+  let role: ReturnType<InstanceInfo['role']> = 'starting';
+  const instance: InstanceInfo = {
+    id: instanceId,
+    version: botVersion(),
+    startedAt: new Date(),
+    role: () => role,
+    gatewayPingMs: () => gateway?.ping(),
+  };
+  const scheduler: Scheduler = createScheduler({
+    db,
+    jobs,
+    log: log.child({ component: 'jobs' }),
+    isPaused: () => isMaintenanceOn(repos.settings),
+  });
+  const deps: AppDeps = {
+    config,
+    clock: systemClock,
+    log,
+    repos,
+    github,
+    jobs: scheduler,
+    db: { ping: () => pingMongo(connection) },
+    instance,
+  };
+
+  const http: HttpServer = await startHttpServer({
+    port: config.env.PORT,
+    metrics,
+    log,
+    handlers: {
+      async readiness() {
+        try {
+          const mongoMs = await pingMongo(connection);
+          return {
+            ready: scheduler.started,
+            checks: { mongo: 'ok', mongoMs, jobs: scheduler.started, role, instance: instanceId },
+          };
+        } catch {
+          return { ready: false, checks: { mongo: 'unreachable', jobs: scheduler.started, role, instance: instanceId } };
+        }
+      },
+    },
+  });
+
+  await scheduler.start(deps);
+  const rest = { token: config.env.DISCORD_TOKEN, ...(config.env.DISCORD_API_URL ? { api: config.env.DISCORD_API_URL } : {}) };
+  await registerCommands({
+    rest: createRest(rest),
+    appId: config.env.DISCORD_APP_ID,
+    guildIds: config.discord.guilds.map((g) => g.id),
+    commands,
+    log,
+  });
+  gateway = createGateway({
+    rest,
+    onInteraction: createInteractionRouter({ commands, buttons, modals, deps, log, metrics }),
+    log: log.child({ component: 'gateway' }),
+  });
+  await gateway.connect();
+  role = 'leader';
+  metrics.leader.set(1);
+  log.info({ instanceId, port: http.port, version: instance.version }, 'release console ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop'): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      const deadline = Date.now() + STOP_BUDGET_MS;
+      const left = () => Math.max(0, deadline - Date.now());
+      gateway?.stopAccepting();
+      await gateway?.drain(Math.min(left(), 5_000));
+      await scheduler.stop(Math.min(left(), 4_000));
+      await gateway?.disconnect();
+      metrics.leader.set(0);
+      await http.close();
+      await connection.close();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { instanceId, httpPort: http.port, deps, stop };
+}
+
+/** Runs main() as the process: exit 2 on bad configuration (one line per problem), signals stop it. */
+export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let app: RunningApp;
+  try {
+    app = await main(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Release Console cannot start: invalid configuration\n${error.problems.join('\n')}\n`);
+      process.exit(2);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`Release Console cannot start: ${message}\n`);
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    const hardStop = setTimeout(() => process.exit(1), 10_000);
+    hardStop.unref();
+    app.stop(signal).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runMain();
+}
