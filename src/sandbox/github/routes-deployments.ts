@@ -1,0 +1,135 @@
+import { isReply, repoOf, type ApiContext } from './context.js';
+import { errorReply, field, json, linkHeader, pageOf, stringField, type Router } from './http.js';
+import type { DeploymentRecord } from './model.js';
+import { isoSeconds } from './runs.js';
+import { resolveCommit } from './seed.js';
+import { deploymentJson, deploymentStatusJson } from './shapes.js';
+
+const STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
+
+/** GitHub Deployments and their statuses. */
+export function deploymentRoutes(router: Router, ctx: ApiContext): void {
+  const base = '/repos/{owner}/{repo}/deployments';
+
+  router.add('POST', base, ({ params, body }) => {
+    const repo = repoOf(ctx, params);
+    if (isReply(repo)) return repo;
+    const ref = stringField(body, 'ref');
+    if (!ref) return errorReply(422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
+    const commit = resolveCommit(repo, ref);
+    if (!commit) return errorReply(422, `No ref found for: ${ref}`);
+    const environment = stringField(body, 'environment') ?? 'production';
+    const payload = field(body, 'payload');
+    const now = isoSeconds(Date.now());
+    const deployment: DeploymentRecord = {
+      id: ctx.nextId(),
+      sha: commit.sha,
+      ref,
+      task: stringField(body, 'task') ?? 'deploy',
+      environment,
+      originalEnvironment: environment,
+      description: stringField(body, 'description') ?? null,
+      payload:
+        typeof payload === 'string' || (payload && typeof payload === 'object')
+          ? (payload as Record<string, unknown>)
+          : {},
+      productionEnvironment: field(body, 'production_environment') === true || environment === 'production',
+      transientEnvironment: field(body, 'transient_environment') === true,
+      createdAt: now,
+      updatedAt: now,
+      statuses: [],
+    };
+    // required_contexts: [] skips GitHub's commit-status check; anything else needs green CI.
+    const required = field(body, 'required_contexts');
+    if (!(Array.isArray(required) && required.length === 0) && repo.ciStates.get(commit.sha) !== 'success') {
+      return errorReply(409, 'Conflict: Commit status checks failed for ' + ref + '.');
+    }
+    repo.deployments.push(deployment);
+    return json(deploymentJson(ctx.urls, repo, deployment), 201);
+  });
+
+  router.add('GET', base, ({ params, query, path }) => {
+    const repo = repoOf(ctx, params);
+    if (isReply(repo)) return repo;
+    const sha = query.get('sha');
+    const ref = query.get('ref');
+    const environment = query.get('environment');
+    const matching = repo.deployments
+      .filter(
+        (d) =>
+          (!sha || d.sha === sha) &&
+          (!ref || d.ref === ref) &&
+          (!environment || d.environment === environment),
+      )
+      .sort((a, b) => b.id - a.id);
+    const link = linkHeader(ctx.urls.api, path, query, matching.length);
+    return {
+      status: 200,
+      body: pageOf(matching, query).map((d) => deploymentJson(ctx.urls, repo, d)),
+      ...(link ? { headers: { link } } : {}),
+    };
+  });
+
+  router.add('GET', `${base}/{id}`, ({ params }) => {
+    const repo = repoOf(ctx, params);
+    if (isReply(repo)) return repo;
+    const deployment = repo.deployments.find((d) => String(d.id) === params.id);
+    return deployment ? json(deploymentJson(ctx.urls, repo, deployment)) : errorReply(404, 'Not Found');
+  });
+
+  router.add('POST', `${base}/{id}/statuses`, ({ params, body }) => {
+    const repo = repoOf(ctx, params);
+    if (isReply(repo)) return repo;
+    const deployment = repo.deployments.find((d) => String(d.id) === params.id);
+    if (!deployment) return errorReply(404, 'Not Found');
+    const state = stringField(body, 'state');
+    if (!state || !STATES.includes(state)) {
+      return errorReply(
+        422,
+        `Invalid request.\n\nNo subschema in "anyOf" matched.\n"state" is not a permitted key.`,
+      );
+    }
+    const now = isoSeconds(Date.now());
+    const status = {
+      id: ctx.nextId(),
+      deploymentId: deployment.id,
+      state,
+      description: (stringField(body, 'description') ?? '').slice(0, 140),
+      logUrl: stringField(body, 'log_url') ?? stringField(body, 'target_url') ?? '',
+      environmentUrl: stringField(body, 'environment_url') ?? '',
+      environment: stringField(body, 'environment') ?? deployment.environment,
+      createdAt: now,
+    };
+    deployment.statuses.push(status);
+    deployment.updatedAt = now;
+    // auto_inactive (default true): a success makes earlier deployments of the environment inactive.
+    if (state === 'success' && field(body, 'auto_inactive') !== false) {
+      for (const other of repo.deployments) {
+        const last = other.statuses.at(-1);
+        if (
+          other !== deployment &&
+          other.environment === deployment.environment &&
+          last?.state === 'success'
+        ) {
+          other.statuses.push({
+            ...last,
+            id: ctx.nextId(),
+            state: 'inactive',
+            description: '',
+            createdAt: now,
+          });
+        }
+      }
+    }
+    return json(deploymentStatusJson(ctx.urls, repo, status), 201);
+  });
+
+  router.add('GET', `${base}/{id}/statuses`, ({ params, query }) => {
+    const repo = repoOf(ctx, params);
+    if (isReply(repo)) return repo;
+    const deployment = repo.deployments.find((d) => String(d.id) === params.id);
+    if (!deployment) return errorReply(404, 'Not Found');
+    const newestFirst = [...deployment.statuses].reverse();
+    return json(pageOf(newestFirst, query).map((s) => deploymentStatusJson(ctx.urls, repo, s)));
+  });
+}

@@ -1,0 +1,383 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiContext } from './context.js';
+import { errorReply, json, Router, type ApiReply } from './http.js';
+import type { CiState, RepoRecord, RunRecord } from './model.js';
+import { RateLimit, type RateLimitKind } from './rate-limit.js';
+import { actionsRoutes } from './routes-actions.js';
+import { deploymentRoutes } from './routes-deployments.js';
+import { gitRoutes } from './routes-git.js';
+import { RunEngine, type RunAction, type RunTiming } from './runs.js';
+import { createRepo, makeCommit, resolveCommit } from './seed.js';
+import { minimalRepository, runJson, simpleUser, workflowJson, type Urls } from './shapes.js';
+import { WebhookSender, type WebhookTarget } from './webhook.js';
+
+export interface LocalGitHubOptions {
+  /** Repositories to seed, "owner/name". */
+  readonly repos?: readonly string[];
+  /** Workflow files every repository has (default deploy.yml and smoke.yml). */
+  readonly workflows?: readonly string[];
+  readonly port?: number;
+  readonly timing?: Partial<RunTiming>;
+  /** When set, every request must carry this token (`token X` or `Bearer X`), else 401. */
+  readonly token?: string;
+  readonly webhook?: WebhookTarget;
+  /** False: dispatch answers 204 even when run details are asked for (GitHub before 2025). */
+  readonly dispatchDetails?: boolean;
+  /** Base of web links in answers (default https://github.com). */
+  readonly htmlUrl?: string;
+}
+
+/** A run as tests and the sandbox see it. */
+export interface LocalRun {
+  readonly id: number;
+  readonly repo: string;
+  readonly workflow: string;
+  readonly name: string;
+  readonly status: RunRecord['status'];
+  readonly conclusion: string | null;
+  readonly headSha: string;
+  readonly headBranch: string;
+  readonly runAttempt: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly status: number;
+  readonly time: number;
+  readonly notModified: boolean;
+}
+
+export type RequestMatcher = { readonly method?: string; readonly path?: string | RegExp };
+
+type Inputs = Readonly<Record<string, unknown>>;
+export interface LocalGitHubEvents {
+  dispatch: [run: LocalRun, inputs: Inputs, repo: string, workflow: string];
+  runUpdated: [run: LocalRun, action: RunAction];
+  runCompleted: [run: LocalRun, inputs: Inputs, repo: string, workflow: string];
+}
+
+interface Injected {
+  readonly matcher: RequestMatcher;
+  readonly status: number;
+  /** Process the request first, then answer the error (the answer was lost, the effect was not). */
+  readonly after: boolean;
+}
+
+const toLocalRun = (run: RunRecord): LocalRun => ({
+  id: run.id,
+  repo: run.repo,
+  workflow: run.workflow.file,
+  name: run.name,
+  status: run.status,
+  conclusion: run.conclusion,
+  headSha: run.headSha,
+  headBranch: run.headBranch,
+  runAttempt: run.runAttempt,
+  inputs: run.inputs,
+  createdAt: run.createdAt,
+});
+
+const MAX_BODY = 1024 * 1024;
+
+/**
+ * A local stand-in for the subset of GitHub's REST API the bot uses, with GitHub's answer shapes, rate-limit
+ * headers and ETags, and test hooks to make runs fail, hang, or requests fail.
+ */
+export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
+  readonly url: string;
+  private readonly recorded: RecordedRequest[] = [];
+  private readonly injected: Injected[] = [];
+  private readonly rate = new RateLimit();
+  private readonly engine: RunEngine;
+  private readonly webhook: WebhookSender | undefined;
+  private dispatchDetails: boolean;
+  private nextId = 4_200_000_001;
+
+  private constructor(
+    private readonly server: Server,
+    url: string,
+    private readonly repos: Map<string, RepoRecord>,
+    private readonly options: LocalGitHubOptions,
+  ) {
+    super();
+    this.url = url;
+    this.dispatchDetails = options.dispatchDetails ?? true;
+    this.webhook = options.webhook ? new WebhookSender(options.webhook) : undefined;
+    const timing = { queuedMs: 500, inProgressMs: 2000, ...options.timing };
+    this.engine = new RunEngine(timing, (run, action) => {
+      this.onRunChange(run, action);
+    });
+    const urls: Urls = { api: url, html: options.htmlUrl ?? 'https://github.com' };
+    const ctx: ApiContext = {
+      repos,
+      urls,
+      engine: this.engine,
+      nextId: () => this.nextId++,
+      returnRunDetails: () => this.dispatchDetails,
+      onDispatch: (run, inputs, repo, workflow) =>
+        this.emit('dispatch', toLocalRun(run), inputs, repo, workflow),
+    };
+    const router = new Router();
+    router.add('GET', '/rate_limit', () => json(this.rate.overview()));
+    gitRoutes(router, ctx);
+    actionsRoutes(router, ctx);
+    deploymentRoutes(router, ctx);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      void this.handle(router, req, res);
+    });
+  }
+
+  static async start(options: LocalGitHubOptions = {}): Promise<LocalGitHub> {
+    const names = options.repos ?? ['example-org/api', 'example-org/web'];
+    const workflows = options.workflows ?? ['deploy.yml', 'smoke.yml'];
+    const repos = new Map(
+      names.map((name, index) => [name, createRepo(name, 700_100 + index, workflows)] as const),
+    );
+    const server = createServer();
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    return new LocalGitHub(server, `http://127.0.0.1:${port}`, repos, options);
+  }
+
+  // ---- test and sandbox hooks ----
+
+  /** The next run of `repo` (of `workflow`, when given) concludes `failure`. */
+  failNext(repo: string, workflow?: string): void {
+    this.engine.failNext(repo, workflow);
+  }
+
+  /** While on, runs stay in progress (a stuck run); turning it off lets them finish. */
+  holdRuns(on: boolean): void {
+    this.engine.hold(on, () => [...this.repos.values()].flatMap((r) => r.runs));
+  }
+
+  runs(repo: string): LocalRun[] {
+    return (this.repos.get(repo)?.runs ?? []).map(toLocalRun);
+  }
+
+  /** Answers the next `count` requests with a 403 rate-limit answer. */
+  rateLimitNext(count: number, kind: RateLimitKind = 'primary'): void {
+    this.rate.forceNext(count, kind);
+  }
+
+  /** The next request matching `matcher` gets `status`; `after: true` applies it after the request took effect. */
+  failNextRequest(
+    matcher: RequestMatcher,
+    status: number,
+    options: { after?: boolean; times?: number } = {},
+  ): void {
+    for (let i = 0; i < (options.times ?? 1); i++)
+      this.injected.push({ matcher, status, after: options.after ?? false });
+  }
+
+  /** Dispatch answers with run details (true, the 2025 API) or 204 only (false). */
+  setDispatchDetails(on: boolean): void {
+    this.dispatchDetails = on;
+  }
+
+  setCiState(repo: string, ref: string, state: CiState | 'none'): void {
+    const record = this.repoOrThrow(repo);
+    const commit = resolveCommit(record, ref);
+    if (!commit) throw new Error(`no commit ${ref} in ${repo}`);
+    if (state === 'none') record.ciStates.delete(commit.sha);
+    else record.ciStates.set(commit.sha, state);
+  }
+
+  /** Adds a commit on top of `branch` (default main), green unless told; returns its SHA. */
+  addCommit(repo: string, message: string, options: { branch?: string; ci?: CiState } = {}): string {
+    const record = this.repoOrThrow(repo);
+    const branch = options.branch ?? 'main';
+    const parent = record.branches.get(branch) ?? record.branches.get('main');
+    const commit = makeCommit(repo, message, parent, new Date(), record.commits.size);
+    record.commits.set(commit.sha, commit);
+    record.branches.set(branch, commit.sha);
+    record.ciStates.set(commit.sha, options.ci ?? 'success');
+    return commit.sha;
+  }
+
+  /** The SHAs of `branch` (default main), newest first. */
+  history(repo: string, branch = 'main'): string[] {
+    const record = this.repoOrThrow(repo);
+    const out: string[] = [];
+    let sha = record.branches.get(branch);
+    while (sha) {
+      out.push(sha);
+      sha = record.commits.get(sha)?.parents[0];
+    }
+    return out;
+  }
+
+  tags(repo: string): Record<string, string> {
+    return Object.fromEntries(this.repoOrThrow(repo).tags);
+  }
+
+  deployments(repo: string): { id: number; sha: string; environment: string; states: string[] }[] {
+    return this.repoOrThrow(repo).deployments.map((d) => ({
+      id: d.id,
+      sha: d.sha,
+      environment: d.environment,
+      states: d.statuses.map((s) => s.state),
+    }));
+  }
+
+  requests(): readonly RecordedRequest[] {
+    return [...this.recorded];
+  }
+
+  resetRequests(): void {
+    this.recorded.length = 0;
+  }
+
+  webhookDeliveries(): WebhookSender['deliveries'] {
+    return [...(this.webhook?.deliveries ?? [])];
+  }
+
+  async close(): Promise<void> {
+    this.engine.close();
+    this.removeAllListeners();
+    await this.webhook?.drain();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---- internals ----
+
+  private repoOrThrow(repo: string): RepoRecord {
+    const record = this.repos.get(repo);
+    if (!record) throw new Error(`the local GitHub has no repo ${repo}`);
+    return record;
+  }
+
+  private onRunChange(run: RunRecord, action: RunAction): void {
+    const view = toLocalRun(run);
+    this.emit('runUpdated', view, action);
+    if (action === 'completed') this.emit('runCompleted', view, run.inputs, run.repo, run.workflow.file);
+    const repo = this.repos.get(run.repo);
+    if (this.webhook && repo) {
+      const urls: Urls = { api: this.url, html: this.options.htmlUrl ?? 'https://github.com' };
+      this.webhook.send('workflow_run', {
+        action,
+        workflow_run: runJson(urls, repo, run),
+        workflow: workflowJson(urls, repo, run.workflow),
+        repository: minimalRepository(urls, repo),
+        sender: simpleUser(urls, 'release-console[bot]', 'Bot'),
+      });
+    }
+  }
+
+  private takeInjected(method: string, path: string, after: boolean): Injected | undefined {
+    const index = this.injected.findIndex(
+      ({ matcher, after: a }) =>
+        a === after &&
+        (!matcher.method || matcher.method.toUpperCase() === method) &&
+        (!matcher.path ||
+          (typeof matcher.path === 'string' ? matcher.path === path : matcher.path.test(path))),
+    );
+    if (index < 0) return undefined;
+    return this.injected.splice(index, 1)[0];
+  }
+
+  private async handle(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', this.url);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    let reply: ApiReply;
+    try {
+      const body = await readBody(req);
+      reply = this.answer(router, method, path, url.searchParams, body, req);
+    } catch (error) {
+      reply = errorReply(
+        error instanceof SyntaxError ? 400 : 500,
+        error instanceof SyntaxError ? 'Problems parsing JSON' : 'Server Error',
+      );
+    }
+    let notModified = false;
+    const headers: Record<string, string> = {
+      'x-github-request-id': randomUUID().slice(0, 18).toUpperCase(),
+      'x-github-api-version-selected': '2022-11-28',
+      ...reply.headers,
+    };
+    let payload: string | undefined = reply.body === undefined ? undefined : JSON.stringify(reply.body);
+    if (method === 'GET' && reply.status === 200 && payload !== undefined) {
+      const etag = `W/"${createHash('sha1').update(payload).digest('hex')}"`;
+      headers.etag = etag;
+      if (req.headers['if-none-match'] === etag) {
+        notModified = true;
+        payload = undefined;
+      }
+    }
+    // A 304 and /rate_limit do not count against the limit, as on GitHub.
+    if (!notModified && path !== '/rate_limit' && reply.status !== 401) this.rate.consume();
+    const status = notModified ? 304 : reply.status;
+    const rateHeaders = reply.headers?.['x-ratelimit-remaining'] === '0' ? {} : this.rate.headers();
+    res.writeHead(status, {
+      ...rateHeaders,
+      ...headers,
+      ...(payload !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    });
+    res.end(payload);
+    this.recorded.push({ method, path, query: url.search, status, time: Date.now(), notModified });
+  }
+
+  private answer(
+    router: Router,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+    req: IncomingMessage,
+  ): ApiReply {
+    if (this.options.token !== undefined) {
+      const auth = req.headers.authorization ?? '';
+      const given = /^(?:token|bearer)\s+(.+)$/i.exec(auth)?.[1];
+      if (given !== this.options.token) {
+        return errorReply(401, 'Bad credentials', { documentation_url: 'https://docs.github.com/rest' });
+      }
+    }
+    const limited = this.rate.takeForced();
+    if (limited) return limited;
+    const before = this.takeInjected(method, path, false);
+    if (before) return errorReply(before.status, before.status >= 500 ? 'Server Error' : 'Injected failure');
+    const found = router.match(method, path);
+    if (found === undefined) return errorReply(404, 'Not Found');
+    if (found === 'method') return errorReply(404, 'Not Found');
+    const reply = found.handler({ method, path, params: found.params, query, body, headers: req.headers });
+    const after = this.takeInjected(method, path, true);
+    return after ? errorReply(after.status, 'Server Error') : reply;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new Error('body too large');
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+}
+
+/** Starts the local GitHub API on 127.0.0.1 (port 0 unless given). */
+export function startLocalGitHub(options: LocalGitHubOptions = {}): Promise<LocalGitHub> {
+  return LocalGitHub.start(options);
+}
