@@ -1,0 +1,145 @@
+/**
+ * What the app needs from GitHub, in the product's words. The Octokit adapter (adapters/github) implements it
+ * against api.github.com; the sandbox and tests point the same adapter at the local GitHub API.
+ * `repo` is always "owner/name" as in the service configuration; `workflow` a file name such as deploy.yml.
+ */
+
+export interface CommitInfo {
+  readonly sha: string;
+  /** The full commit message. */
+  readonly message: string;
+  /** The author's GitHub login when known, else the git author name. */
+  readonly author: string;
+  /** Author date. */
+  readonly date: Date;
+}
+
+export interface CommitSummary {
+  readonly sha: string;
+  /** The first line of the message. */
+  readonly title: string;
+  readonly author: string;
+}
+
+export interface Comparison {
+  /** Commits in head that base does not have, oldest first. */
+  readonly commits: readonly CommitSummary[];
+  readonly aheadBy: number;
+  readonly behindBy: number;
+  readonly status: 'ahead' | 'behind' | 'identical' | 'diverged';
+}
+
+export type CiState = 'success' | 'pending' | 'failure' | 'none';
+
+export interface CiStatus {
+  /** Combined over commit statuses and check runs: any failure fails, any unfinished is pending. */
+  readonly state: CiState;
+  /** For people: "4/4 checks passed", "1 failing: ci/test". */
+  readonly summary: string;
+}
+
+export type RunStatus = 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
+
+export interface Run {
+  readonly id: number;
+  readonly status: RunStatus;
+  /** success, failure, cancelled, timed_out, … once completed; null before. */
+  readonly conclusion: string | null;
+  readonly htmlUrl: string;
+  readonly headSha: string;
+  /** The run name (display title), e.g. "deploy D7K3F9QX". */
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly runAttempt: number;
+}
+
+export type RunRead =
+  | { readonly notModified: true }
+  | { readonly notModified: false; readonly run: Run; readonly etag: string | undefined };
+
+export interface DispatchResult {
+  /** Known when GitHub returned the run's details or the run was found by deploy_id after a lost answer. */
+  readonly runId?: number;
+  readonly runUrl?: string;
+}
+
+export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+export interface RateLimitInfo {
+  readonly remaining: number;
+  readonly limit: number;
+  readonly resetAt: Date;
+}
+
+export interface GitHubPort {
+  /** A branch, tag or SHA (full or abbreviated) to its commit; undefined when it names nothing. */
+  resolveRef(repo: string, ref: string): Promise<CommitInfo | undefined>;
+  compare(repo: string, base: string, head: string): Promise<Comparison>;
+  ciStatus(repo: string, sha: string): Promise<CiStatus>;
+  /**
+   * Triggers workflow_dispatch asking for the run's details. Never dispatches twice for one call: when an
+   * attempt fails in a way that may have reached GitHub, it first looks for the run by `inputs.deploy_id`.
+   */
+  dispatch(
+    repo: string,
+    workflow: string,
+    request: { ref: string; inputs: Readonly<Record<string, string>> },
+  ): Promise<DispatchResult>;
+  /** The newest workflow_dispatch run of `workflow` created since `since` whose name carries `deployId`. */
+  findRunByDeployId(repo: string, workflow: string, deployId: string, since: Date): Promise<Run | undefined>;
+  /** Reads a run; with the `etag` of the previous read, an unchanged run answers notModified (free of rate limit). */
+  getRun(repo: string, runId: number, etag?: string): Promise<RunRead>;
+  cancelRun(repo: string, runId: number): Promise<void>;
+  rerunRun(repo: string, runId: number): Promise<void>;
+  /** A GitHub Deployment for the SHA; returns its id. */
+  createDeployment(
+    repo: string,
+    deployment: {
+      sha: string;
+      environment: string;
+      description: string;
+      payload?: Readonly<Record<string, unknown>>;
+      production?: boolean;
+    },
+  ): Promise<number>;
+  createDeploymentStatus(
+    repo: string,
+    deploymentId: number,
+    status: { state: DeploymentState; logUrl?: string; environmentUrl?: string; description?: string },
+  ): Promise<void>;
+  /** Creates refs/tags/{tag} at sha; succeeds when the tag already points at sha, fails when elsewhere. */
+  createTag(repo: string, tag: string, sha: string): Promise<void>;
+  /** Every tag name starting with `prefix` (all pages). */
+  listTags(repo: string, prefix: string): Promise<string[]>;
+  rateLimit(): Promise<RateLimitInfo>;
+  /** False when GitHub refuses the credentials (401); throws GitHubError when GitHub cannot be asked. */
+  checkCredentials(): Promise<boolean>;
+}
+
+export type GitHubErrorKind =
+  | 'not_found'
+  | 'bad_credentials'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'conflict'
+  | 'invalid_request'
+  | 'unavailable'
+  | 'invalid_response';
+
+/** A GitHub failure with a short message for people (never a token, header or full URL with credentials). */
+export class GitHubError extends Error {
+  constructor(
+    readonly kind: GitHubErrorKind,
+    message: string,
+    /** The HTTP status, when GitHub answered. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'GitHubError';
+  }
+}
+
+export function isGitHubError(error: unknown): error is GitHubError {
+  return error instanceof GitHubError;
+}
