@@ -1,0 +1,88 @@
+/**
+ * Text that goes into every message. Anything a user typed passes through `userText` (or at least
+ * `neutralizeMentions`), so it can neither ping anyone nor break the layout, even if a message were sent
+ * with the wrong allowed_mentions.
+ */
+
+/** Discord's limits, in characters. */
+export const DISCORD_LIMITS = {
+  content: 2000,
+  embedTitle: 256,
+  embedDescription: 4096,
+  embedFieldName: 256,
+  embedFieldValue: 1024,
+  embedFooter: 2048,
+  buttonLabel: 80,
+  modalTextInput: 4000,
+} as const;
+
+export const REASON_MAX = 500;
+const ZWSP = '\u200b';
+const ELLIPSIS = '…';
+// Control characters other than whitespace (tab, newlines), which clampReason turns into spaces.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
+
+/** Makes `@everyone`, `@here`, `<@id>`, `<@!id>`, `<@&id>`, `<#id>` and `</cmd:id>` inert with a zero-width space. */
+export function neutralizeMentions(text: string): string {
+  return text.replace(/@(everyone|here)/gi, `@${ZWSP}$1`).replace(/<(@[!&]?|#|\/)/g, `<${ZWSP}$1`);
+}
+
+/**
+ * Escapes Discord markdown so user text shows literally: emphasis, code, spoilers, masked links, and the
+ * line-start forms (headings, quotes, lists, subtext).
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\\*_~`|[\]]/g, '\\$&')
+    .replace(/^([ \t]*)(#{1,3}[ \t]|-#[ \t]|>|[-+][ \t])/gm, '$1\\$2')
+    .replace(/^([ \t]*\d+)\.([ \t])/gm, '$1\\.$2');
+}
+
+/**
+ * Shortens `text` to at most `max` UTF-16 units, ending with "…" when it had to cut. Never splits a
+ * surrogate pair (an emoji stays whole or goes).
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  let cut = max - ELLIPSIS.length;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return text.slice(0, Math.max(0, cut)) + ELLIPSIS;
+}
+
+/**
+ * User text made safe for a message: mentions neutralized, markdown escaped, then cut to `max` without
+ * leaving a dangling escape (the cut happens on the raw text, so "\" never ends up escaping the "…").
+ */
+export function userText(text: string, max: number): string {
+  const safe = (raw: string): string => neutralizeMentions(escapeMarkdown(raw));
+  const whole = safe(text);
+  if (whole.length <= max) return whole;
+  if (max <= 0) return '';
+  const points = Array.from(text);
+  // The escaped length only grows with the raw prefix, so search the longest prefix that fits.
+  let low = 0;
+  let high = points.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (safe(points.slice(0, mid).join('')).length + ELLIPSIS.length <= max) low = mid;
+    else high = mid - 1;
+  }
+  return safe(points.slice(0, low).join('')) + ELLIPSIS;
+}
+
+/** The 7-character short form of a commit SHA, as GitHub shows it. */
+export function shortSha(sha: string): string {
+  return sha.trim().slice(0, 7).toLowerCase();
+}
+
+/**
+ * A reason as stored and shown: one line (newlines and runs of whitespace become one space, control
+ * characters go), trimmed, at most 500 characters.
+ */
+export function clampReason(text: string): string {
+  const oneLine = text.replace(CONTROL, '').replace(/\s+/g, ' ').trim();
+  return truncate(oneLine, REASON_MAX);
+}
