@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Driver } from './driver.js';
+import { Gateway } from './gateway.js';
+import { DiscordHttpError, parseBody, RateLimits, readRaw, sendJson } from './http.js';
+import { InteractionStore } from './interactions.js';
+import { allRoutes } from './rest-routes.js';
+import { matchRoute, type ServerContext } from './router.js';
+import { DiscordState } from './state.js';
+import type { LocalDiscordOptions } from './types.js';
+
+const API_PREFIX = '/api/v10';
+
+/** The local Discord server: REST under `apiUrl`, the gateway on the same port, and the driver API. */
+export class LocalDiscord extends Driver {
+  readonly driver: Driver = this;
+
+  constructor(
+    state: DiscordState,
+    interactions: InteractionStore,
+    gateway: Gateway,
+    rateLimits: RateLimits,
+    /** `http://127.0.0.1:PORT/api`, what discord.js takes as `rest.api`. */
+    readonly apiUrl: string,
+    /** `ws://127.0.0.1:PORT` */
+    readonly gatewayUrl: string,
+    readonly port: number,
+    private readonly shutdown: () => Promise<void>,
+  ) {
+    super(state, interactions, gateway, rateLimits);
+  }
+
+  get appId(): string {
+    return this.state.appId;
+  }
+
+  get guildId(): string {
+    return this.state.guildId;
+  }
+
+  get opsChannelId(): string {
+    return this.state.opsChannelId;
+  }
+
+  /** Closes every socket and the server. */
+  close(): Promise<void> {
+    return this.shutdown();
+  }
+}
+
+export async function startLocalDiscord(options: LocalDiscordOptions): Promise<LocalDiscord> {
+  const log = options.log ?? (() => undefined);
+  const state = new DiscordState(options);
+  const interactions = new InteractionStore(state);
+  const rateLimits = new RateLimits();
+  let origin = '';
+  const gateway = new Gateway(state, () => origin.replace(/^http/, 'ws'), log);
+  const ctx: ServerContext = { state, interactions, gateway, origin: () => origin, log };
+  const routes = allRoutes(ctx);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const attachment = /^\/attachments\/(\d+)\/(\d+)\/[^/]+$/.exec(url.pathname);
+    if (attachment && method === 'GET') {
+      const file = [...state.messages.values()]
+        .flatMap((r) => r.message.attachments.map((a, i) => ({ a, f: r.files[i] })))
+        .find(({ a }) => a.id === attachment[2])?.f;
+      if (!file) {
+        sendJson(res, 404, { message: '404: Not Found', code: 0 });
+        return;
+      }
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.size }).end(file.content);
+      return;
+    }
+    if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+      sendJson(res, 404, { message: '404: Not Found', code: 0 });
+      return;
+    }
+    const path = url.pathname.slice(API_PREFIX.length);
+    const found = matchRoute(routes, method, path);
+    if (found === null) {
+      sendJson(res, 404, { message: '404: Not Found', code: 0 });
+      return;
+    }
+    if (found === 'method') {
+      sendJson(res, 405, { message: '405: Method Not Allowed', code: 0 });
+      return;
+    }
+    const raw = await readRaw(req);
+    if (found.route.auth === 'bot' && req.headers.authorization !== `Bot ${options.botToken}`) {
+      sendJson(res, 401, { message: '401: Unauthorized', code: 0 });
+      return;
+    }
+    const limit = rateLimits.check(method, path, found.route.template);
+    if (limit.limited) {
+      sendJson(res, 429, limit.limited.body, limit.headers);
+      return;
+    }
+    try {
+      const body = parseBody(req.headers['content-type'], raw);
+      const result = await found.route.handler({ params: found.params, query: url.searchParams, body });
+      sendJson(res, result.status, result.body, limit.headers);
+    } catch (error) {
+      if (error instanceof DiscordHttpError) {
+        sendJson(res, error.status, error.toJSON(), limit.headers);
+        return;
+      }
+      throw error;
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res)
+      .catch((error: unknown) => {
+        if (error instanceof DiscordHttpError) {
+          sendJson(res, error.status, error.toJSON());
+          return;
+        }
+        log(
+          `rest: ${req.method ?? '?'} ${req.url ?? '?'} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        if (!res.headersSent) sendJson(res, 500, { message: '500: Internal Server Error', code: 0 });
+      })
+      .finally(() => {
+        state.events.emit('request', {
+          method: req.method ?? '?',
+          path: req.url ?? '?',
+          status: res.statusCode,
+        });
+      });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    gateway.handleUpgrade(req, socket, head);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  log(`local Discord listening on ${origin}`);
+
+  let closing: Promise<void> | null = null;
+  const shutdown = (): Promise<void> =>
+    (closing ??= (async () => {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+    })());
+  return new LocalDiscord(
+    state,
+    interactions,
+    gateway,
+    rateLimits,
+    `${origin}/api`,
+    origin.replace(/^http/, 'ws'),
+    port,
+    shutdown,
+  );
+}
