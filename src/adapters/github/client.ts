@@ -1,0 +1,380 @@
+import {
+  GitHubError,
+  type CiStatus,
+  type CommitInfo,
+  type Comparison,
+  type DispatchResult,
+  type GitHubPort,
+  type RateLimitInfo,
+  type Run,
+  type RunRead,
+} from '../../app/github-port.js';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { summariseCi } from './ci.js';
+import { toGitHubError } from './errors.js';
+import { createOctokit, type GitHubOctokit } from './octokit.js';
+import { createdSince, namesDeploy, toRun } from './runs.js';
+import {
+  checkRunsSchema,
+  combinedStatusSchema,
+  commitSchema,
+  comparisonSchema,
+  deploymentSchema,
+  dispatchDetailsSchema,
+  gitRefSchema,
+  parseAnswer,
+  rateLimitSchema,
+  runListSchema,
+  runSchema,
+  type CommitJson,
+} from './schemas.js';
+import { dispatchOnce } from './dispatch.js';
+
+export interface GitHubClientOptions {
+  /** API root; https://api.github.com unless given (the local GitHub API in the sandbox and tests). */
+  readonly baseUrl?: string;
+  readonly token?: string;
+  /**
+   * GitHub App credentials. Not supported in this build (@octokit/auth-app is not a dependency): passing them
+   * throws at start, so a deployment configured for an App fails loudly instead of running unauthenticated.
+   */
+  readonly app?: { readonly appId: string; readonly privateKey: string; readonly installationId: string };
+  readonly log: Logger;
+  readonly userAgent: string;
+  /** Timing knobs, for tests; production leaves them at GitHub's recommended values. */
+  readonly timing?: {
+    readonly retryAfterUnitMs?: number;
+    readonly backoffUnitMs?: number;
+    readonly writeSpacingMs?: number;
+    /** How often and how far apart to look for a dispatched run by deploy_id before giving up (5 × 2000 ms). */
+    readonly lookupAttempts?: number;
+    readonly lookupDelayMs?: number;
+  };
+}
+
+const splitRepo = (repo: string): { owner: string; repo: string } => {
+  const [owner = '', name = ''] = repo.split('/');
+  return { owner, repo: name };
+};
+
+const authorOf = (json: CommitJson): string => json.author?.login ?? json.commit.author?.name ?? 'unknown';
+
+/** Creates the Octokit-backed GitHub port (token auth; retries rate limits and 5xx; never dispatches twice). */
+export function createGitHubClient(options: GitHubClientOptions): GitHubPort {
+  if (options.app) {
+    throw new GitHubError(
+      'bad_credentials',
+      'GitHub App authentication is not supported by this build; set GITHUB_TOKEN',
+    );
+  }
+  const timing = options.timing ?? {};
+  const octokit = createOctokit({
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    ...(options.token ? { token: options.token } : {}),
+    userAgent: options.userAgent,
+    log: options.log,
+    retryAfterUnitMs: timing.retryAfterUnitMs ?? 1000,
+    backoffUnitMs: timing.backoffUnitMs ?? 1000,
+    writeSpacingMs: timing.writeSpacingMs ?? 1000,
+  });
+  return new OctokitGitHub(octokit, options.log, {
+    backoffUnitMs: timing.backoffUnitMs ?? 1000,
+    lookupAttempts: timing.lookupAttempts ?? 5,
+    lookupDelayMs: timing.lookupDelayMs ?? 2000,
+  });
+}
+
+class OctokitGitHub implements GitHubPort {
+  constructor(
+    private readonly octokit: GitHubOctokit,
+    private readonly log: Logger,
+    private readonly timing: { backoffUnitMs: number; lookupAttempts: number; lookupDelayMs: number },
+  ) {}
+
+  async resolveRef(repo: string, ref: string): Promise<CommitInfo | undefined> {
+    const what = `resolve ${ref} in ${repo}`;
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', {
+        ...splitRepo(repo),
+        ref,
+      });
+      const json = parseAnswer(commitSchema, data, what);
+      const date = json.commit.author?.date ?? json.commit.committer?.date;
+      return {
+        sha: json.sha,
+        message: json.commit.message,
+        author: authorOf(json),
+        date: new Date(date ?? 0),
+      };
+    } catch (error) {
+      const failure = toGitHubError(error, what);
+      // 422 "No commit found for SHA", 404 for a name that is not a ref: the ref names nothing.
+      if (failure.kind === 'not_found' || failure.kind === 'invalid_request') return undefined;
+      throw failure;
+    }
+  }
+
+  async compare(repo: string, base: string, head: string): Promise<Comparison> {
+    const what = `compare ${base}...${head} in ${repo}`;
+    const data = await this.call(what, () =>
+      this.octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
+        ...splitRepo(repo),
+        basehead: `${base}...${head}`,
+      }),
+    );
+    const json = parseAnswer(comparisonSchema, data, what);
+    return {
+      commits: json.commits.map((c) => ({
+        sha: c.sha,
+        title: c.commit.message.split('\n')[0] ?? '',
+        author: authorOf(c),
+      })),
+      aheadBy: json.ahead_by,
+      behindBy: json.behind_by,
+      status: json.status,
+    };
+  }
+
+  async ciStatus(repo: string, sha: string): Promise<CiStatus> {
+    const what = `read the CI status of ${sha.slice(0, 7)} in ${repo}`;
+    const [status, checks] = await Promise.all([
+      this.call(what, () =>
+        this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/status', {
+          ...splitRepo(repo),
+          ref: sha,
+        }),
+      ),
+      this.call(what, () =>
+        this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+          ...splitRepo(repo),
+          ref: sha,
+          per_page: 100,
+        }),
+      ),
+    ]);
+    return summariseCi(
+      parseAnswer(combinedStatusSchema, status, what),
+      parseAnswer(checkRunsSchema, checks, what),
+    );
+  }
+
+  dispatch(
+    repo: string,
+    workflow: string,
+    request: { ref: string; inputs: Readonly<Record<string, string>> },
+  ): Promise<DispatchResult> {
+    return dispatchOnce(
+      {
+        log: this.log,
+        timing: this.timing,
+        post: async () => {
+          const response = await this.octokit.request(
+            'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+            {
+              ...splitRepo(repo),
+              workflow_id: workflow,
+              ref: request.ref,
+              inputs: { ...request.inputs },
+              return_run_details: true,
+              // Never retried blindly: dispatchOnce decides, after looking for the run.
+              request: { retries: 0 },
+            },
+          );
+          // Typed as 200 only, but GitHub answers 204 when it does not return run details.
+          const status: number = response.status;
+          if (status !== 200) return undefined;
+          const details = parseAnswer(
+            dispatchDetailsSchema,
+            response.data,
+            `dispatch ${workflow} on ${repo}`,
+          );
+          return { runId: details.workflow_run_id, runUrl: details.html_url };
+        },
+        find: (deployId, since) => this.findRunByDeployId(repo, workflow, deployId, since),
+      },
+      { repo, workflow, deployId: request.inputs.deploy_id },
+    );
+  }
+
+  async findRunByDeployId(
+    repo: string,
+    workflow: string,
+    deployId: string,
+    since: Date,
+  ): Promise<Run | undefined> {
+    const what = `list runs of ${workflow} in ${repo}`;
+    for (let page = 1; page <= 3; page++) {
+      const data = await this.call(what, () =>
+        this.octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', {
+          ...splitRepo(repo),
+          workflow_id: workflow,
+          event: 'workflow_dispatch',
+          created: createdSince(since),
+          per_page: 100,
+          page,
+        }),
+      );
+      const { workflow_runs: runs } = parseAnswer(runListSchema, data, what);
+      const found = runs.find((run) => namesDeploy(run.display_title ?? run.name ?? '', deployId));
+      if (found) return toRun(found);
+      if (runs.length < 100) return undefined;
+    }
+    return undefined;
+  }
+
+  async getRun(repo: string, runId: number, etag?: string): Promise<RunRead> {
+    const what = `read run ${runId} in ${repo}`;
+    try {
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+        ...splitRepo(repo),
+        run_id: runId,
+        ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+      });
+      return {
+        notModified: false,
+        run: toRun(parseAnswer(runSchema, response.data, what)),
+        etag: response.headers.etag,
+      };
+    } catch (error) {
+      if ((error as { status?: unknown }).status === 304) return { notModified: true };
+      throw toGitHubError(error, what);
+    }
+  }
+
+  async cancelRun(repo: string, runId: number): Promise<void> {
+    await this.call(`cancel run ${runId} in ${repo}`, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel', {
+        ...splitRepo(repo),
+        run_id: runId,
+      }),
+    );
+  }
+
+  async rerunRun(repo: string, runId: number): Promise<void> {
+    await this.call(`re-run run ${runId} in ${repo}`, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun', {
+        ...splitRepo(repo),
+        run_id: runId,
+      }),
+    );
+  }
+
+  async createDeployment(
+    repo: string,
+    deployment: {
+      sha: string;
+      environment: string;
+      description: string;
+      payload?: Readonly<Record<string, unknown>>;
+      production?: boolean;
+    },
+  ): Promise<number> {
+    const what = `create a ${deployment.environment} deployment in ${repo}`;
+    const data = await this.call(what, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/deployments', {
+        ...splitRepo(repo),
+        ref: deployment.sha,
+        environment: deployment.environment,
+        description: deployment.description.slice(0, 140),
+        payload: { ...deployment.payload },
+        // The bot runs its own gates (CI green, staging first); GitHub must neither merge nor re-check.
+        auto_merge: false,
+        required_contexts: [],
+        ...(deployment.production === undefined ? {} : { production_environment: deployment.production }),
+        transient_environment: false,
+      }),
+    );
+    return parseAnswer(deploymentSchema, data, what).id;
+  }
+
+  async createDeploymentStatus(
+    repo: string,
+    deploymentId: number,
+    status: {
+      state: 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+      logUrl?: string;
+      environmentUrl?: string;
+      description?: string;
+    },
+  ): Promise<void> {
+    await this.call(`set deployment ${deploymentId} to ${status.state} in ${repo}`, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+        ...splitRepo(repo),
+        deployment_id: deploymentId,
+        state: status.state,
+        ...(status.logUrl ? { log_url: status.logUrl } : {}),
+        ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
+        ...(status.description ? { description: status.description.slice(0, 140) } : {}),
+      }),
+    );
+  }
+
+  async createTag(repo: string, tag: string, sha: string): Promise<void> {
+    const what = `tag ${sha.slice(0, 7)} as ${tag} in ${repo}`;
+    try {
+      await this.octokit.request('POST /repos/{owner}/{repo}/git/refs', {
+        ...splitRepo(repo),
+        ref: `refs/tags/${tag}`,
+        sha,
+      });
+    } catch (error) {
+      const failure = toGitHubError(error, what);
+      if (failure.kind !== 'invalid_request') throw failure;
+      // "Reference already exists": fine when it is this very tag (a retried job), a conflict otherwise.
+      const data = await this.call(what, () =>
+        this.octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+          ...splitRepo(repo),
+          ref: `tags/${tag}`,
+        }),
+      );
+      const existing = parseAnswer(gitRefSchema, data, what);
+      if (existing.object.sha !== sha) {
+        throw new GitHubError(
+          'conflict',
+          `tag ${tag} already exists in ${repo} on ${existing.object.sha.slice(0, 7)}`,
+          422,
+        );
+      }
+    }
+  }
+
+  async listTags(repo: string, prefix: string): Promise<string[]> {
+    const what = `list tags ${prefix}* in ${repo}`;
+    const refs = await this.call(what, () =>
+      this.octokit.paginate('GET /repos/{owner}/{repo}/git/matching-refs/{ref}', {
+        ...splitRepo(repo),
+        ref: `tags/${prefix}`,
+        per_page: 100,
+      }),
+    );
+    return parseAnswer(z.array(gitRefSchema), refs, what).map((r) => r.ref.replace(/^refs\/tags\//, ''));
+  }
+
+  async rateLimit(): Promise<RateLimitInfo> {
+    const what = 'read the rate limit';
+    const data = await this.call(what, () => this.octokit.request('GET /rate_limit'));
+    const { core } = parseAnswer(rateLimitSchema, data, what).resources;
+    return { remaining: core.remaining, limit: core.limit, resetAt: new Date(core.reset * 1000) };
+  }
+
+  async checkCredentials(): Promise<boolean> {
+    try {
+      await this.octokit.request('GET /rate_limit');
+      return true;
+    } catch (error) {
+      const failure = toGitHubError(error, 'check the credentials');
+      if (failure.kind === 'bad_credentials') return false;
+      throw failure;
+    }
+  }
+
+  private async call<T>(what: string, request: () => Promise<{ data: T } | T[]>): Promise<unknown> {
+    try {
+      const result = await request();
+      return Array.isArray(result) ? result : result.data;
+    } catch (error) {
+      throw toGitHubError(error, what);
+    }
+  }
+}
