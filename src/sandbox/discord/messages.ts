@@ -1,6 +1,7 @@
 import type { APIAttachment } from 'discord.js';
 import { isObject } from './form-errors.js';
 import { NO_PING, resolvePings } from './mentions.js';
+import { normalizeComponents, normalizeEmbeds } from './normalize.js';
 import type { DiscordState } from './state.js';
 import type { LocalMessage, ObservedMessage, PingRecord, UploadedFile } from './types.js';
 import { FLAG_EPHEMERAL } from './validation.js';
@@ -29,13 +30,13 @@ export interface NewMessage {
 }
 
 export function observe(record: MessageRecord): ObservedMessage {
-  const copy = structuredClone(record);
   return {
-    ...copy.message,
-    visibleTo: copy.visibleTo,
-    ping: copy.ping,
-    files: copy.files,
-    interactionId: copy.interactionId,
+    ...structuredClone(record.message),
+    visibleTo: record.visibleTo,
+    ping: structuredClone(record.ping),
+    // structuredClone would turn Buffers into plain Uint8Arrays.
+    files: record.files.map((f) => ({ ...f, content: Buffer.from(f.content) })),
+    interactionId: record.interactionId,
   };
 }
 
@@ -115,10 +116,11 @@ function applyBody(
   const m = record.message;
   if (typeof body.content === 'string') m.content = body.content;
   else if (body.content === null) m.content = '';
-  if (Array.isArray(body.embeds)) m.embeds = structuredClone(body.embeds) as LocalMessage['embeds'];
+  if (Array.isArray(body.embeds))
+    m.embeds = normalizeEmbeds(structuredClone(body.embeds)) as LocalMessage['embeds'];
   else if (body.embeds === null) m.embeds = [];
   if (Array.isArray(body.components))
-    m.components = structuredClone(body.components) as LocalMessage['components'];
+    m.components = normalizeComponents(structuredClone(body.components)) as LocalMessage['components'];
   else if (body.components === null) m.components = [];
   if (typeof body.flags === 'number') {
     // Only SUPPRESS_EMBEDS can change on edit; ephemeral-ness and loading are fixed at creation.

@@ -73,7 +73,13 @@ export interface ChannelRecord {
 }
 
 export function userJson(id: string, username: string, bot: boolean): APIUser {
+  // Discord always sends the flag fields (0 = none); discord-api-types types them as enums.
+  const flags: Pick<APIUser, 'flags' | 'public_flags'> = JSON.parse('{"flags":0,"public_flags":0}') as Pick<
+    APIUser,
+    'flags' | 'public_flags'
+  >;
   return {
+    ...flags,
     id,
     username,
     global_name: bot ? null : username,
