@@ -1,4 +1,8 @@
-import type { JobDefinition } from '../src/adapters/scheduler/job.js';
+import type { RegisteredJob } from '../src/adapters/scheduler/job.js';
+import { approvalExpiry, approvalReminder } from './approvals.js';
+import { dispatchCheck } from './dispatch-check.js';
+import { offerQueuedJob } from './offer-queued.js';
+import { trackRuns } from './track-runs.js';
 
 /** Every durable job, listed explicitly. */
-export const jobs: readonly JobDefinition<never>[] = [];
+export const jobs: readonly RegisteredJob[] = [trackRuns, approvalReminder, approvalExpiry, dispatchCheck, offerQueuedJob];

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
+import { validateCron } from './domain/freeze-windows.js';
 
 /** A configuration problem: one line per problem, each naming its path. Never carries a secret's value. */
 export class ConfigError extends Error {
@@ -31,10 +32,11 @@ const timeZone = z.string().refine((tz) => {
     return false;
   }
 }, 'must be an IANA time zone such as "Europe/London"');
-// Five fields: minute hour day-of-month month day-of-week. Checked in full by the freeze-window maths.
-const cron = z
-  .string()
-  .regex(/^\s*(\S+\s+){4}\S+\s*$/, 'must be a five-field cron expression such as "0 19 * * 6"');
+// Five fields: minute hour day-of-month month day-of-week, checked by the same code that computes windows.
+const cron = z.string().superRefine((text, ctx) => {
+  const problem = validateCron(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const envName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
 
 const environmentSchema = z.strictObject({
@@ -67,7 +69,7 @@ const freezeWindowSchema = z.strictObject({
   name: z.string().min(1).max(100),
   cron,
   duration,
-  bufferBefore: duration.default('2h'),
+  bufferBefore: duration.prefault('2h'),
   timezone: timeZone.optional(),
   envs: z.array(envName).min(1).default(['prod']),
 });
@@ -83,21 +85,21 @@ const fileSchema = z
     timezone: timeZone.default('UTC'),
     prodEnvironment: envName.default('prod'),
     stagingEnvironment: envName.default('staging'),
-    approval: z.strictObject({ expiry: duration.default('30m') }).default({ expiry: '30m' }),
+    approval: z.strictObject({ expiry: duration.prefault('30m') }).prefault({}),
     tracking: z
-      .strictObject({ pollInterval: duration.default('5s'), stuckAfter: duration.default('30m') })
-      .default({ pollInterval: '5s', stuckAfter: '30m' }),
+      .strictObject({ pollInterval: duration.prefault('5s'), stuckAfter: duration.prefault('30m') })
+      .prefault({}),
     verification: z
       .strictObject({
-        window: duration.default('15m'),
-        checkInterval: duration.default('30s'),
+        window: duration.prefault('15m'),
+        checkInterval: duration.prefault('30s'),
         /** Whether passing health (and smoke) checks alone verify a deploy when no R4 clicks "Verified". */
         autoVerify: z.boolean().default(false),
       })
-      .default({ window: '15m', checkInterval: '30s', autoVerify: false }),
+      .prefault({}),
     nightlySmoke: z
       .strictObject({ cron: cron.default('0 2 * * *'), timezone: timeZone.default('UTC') })
-      .default({ cron: '0 2 * * *', timezone: 'UTC' }),
+      .prefault({}),
     services: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'service names are lower-case'), serviceSchema),
     freezeWindows: z.array(freezeWindowSchema).default([]),
   })

@@ -5,12 +5,15 @@ import { buttons, commands, modals } from '../commands/index.js';
 import { jobs } from '../jobs/index.js';
 import type { AppDeps, InstanceInfo } from './app/deps.js';
 import { isMaintenanceOn } from './app/settings.js';
+import { RunWatch } from './app/deploys/track.js';
 import { createGateway, createRest, registerCommands, type DiscordGateway } from './adapters/discord/gateway.js';
+import { createDiscordNotifier } from './adapters/discord/notifier.js';
+import { createGitHubWebhookHandler } from './adapters/http/github-webhook.js';
 import { createInteractionRouter } from './adapters/discord/router.js';
 import { createGitHubClient } from './adapters/github/index.js';
 import { createMetrics } from './adapters/http/metrics.js';
 import { startHttpServer, type HttpServer } from './adapters/http/server.js';
-import { connectMongo, pingMongo } from './adapters/mongo/connection.js';
+import { connectMongo, ping } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -71,6 +74,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOp
     log: log.child({ component: 'jobs' }),
     isPaused: () => isMaintenanceOn(repos.settings),
   });
+  const rest = { token: config.env.DISCORD_TOKEN, ...(config.env.DISCORD_API_URL ? { api: config.env.DISCORD_API_URL } : {}) };
+  const discordRest = createRest(rest);
   const deps: AppDeps = {
     config,
     clock: systemClock,
@@ -78,8 +83,21 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOp
     repos,
     github,
     jobs: scheduler,
-    db: { ping: () => pingMongo(connection) },
+    db: { ping: async () => (await ping(connection)).ms },
     instance,
+    runWatch: new RunWatch(),
+    notifier: createDiscordNotifier({
+      rest: discordRest,
+      config,
+      log: log.child({ component: 'notifier' }),
+      saveCardLocation: async (deployId, location) => {
+        await repos.deploys.update(deployId, location, systemClock.now());
+      },
+    }),
+    events: {
+      markerPosted: (service, env) => metrics.deployMarkers.inc({ service, env }),
+      finished: (service, env, outcome) => metrics.deployOutcomes.inc({ service, env, outcome }),
+    },
   };
 
   const http: HttpServer = await startHttpServer({
@@ -89,7 +107,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOp
     handlers: {
       async readiness() {
         try {
-          const mongoMs = await pingMongo(connection);
+          const mongoMs = (await ping(connection)).ms;
           return {
             ready: scheduler.started,
             checks: { mongo: 'ok', mongoMs, jobs: scheduler.started, role, instance: instanceId },
@@ -98,13 +116,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOp
           return { ready: false, checks: { mongo: 'unreachable', jobs: scheduler.started, role, instance: instanceId } };
         }
       },
+      ...(config.env.GITHUB_WEBHOOK_SECRET
+        ? { githubWebhook: createGitHubWebhookHandler(deps, config.env.GITHUB_WEBHOOK_SECRET) }
+        : {}),
     },
   });
 
   await scheduler.start(deps);
-  const rest = { token: config.env.DISCORD_TOKEN, ...(config.env.DISCORD_API_URL ? { api: config.env.DISCORD_API_URL } : {}) };
   await registerCommands({
-    rest: createRest(rest),
+    rest: discordRest,
     appId: config.env.DISCORD_APP_ID,
     guildIds: config.discord.guilds.map((g) => g.id),
     commands,

@@ -1,15 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findRepoRoot } from './adapters/mongo/repo-root.js';
 
 /** The project's root folder (where package.json is), from source (src/) and from the build (dist/src/). */
 export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i += 1) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
+  return findRepoRoot(import.meta.url);
 }
 
 /** The bot's version as shown by /health: package.json's version. */

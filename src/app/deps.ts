@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { GitHubPort } from './github-port.js';
+import type { RunWatch } from './deploys/track.js';
 import type { DeployNotifier } from './notifier.js';
 import type { Repositories } from './ports.js';
 
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly db: Database;
   readonly instance: InstanceInfo;
   readonly notifier: DeployNotifier;
+  /** This process's memory of workflow runs (ETags); see RunWatch. */
+  readonly runWatch: RunWatch;
   /** Counts deploy markers and outcomes (Prometheus in production). */
   readonly events: DeployEvents;
 }

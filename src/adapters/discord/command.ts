@@ -48,8 +48,11 @@ export interface CommandDefinition<O = unknown> {
   autocomplete?(context: AutocompleteContext): Promise<{ name: string; value: string }[]>;
 }
 
-export function defineCommand<O>(definition: CommandDefinition<O>): CommandDefinition<O> {
-  return definition;
+/** A command as the router holds it: its options type is known only inside its own file. */
+export type RegisteredCommand = CommandDefinition<unknown>;
+
+export function defineCommand<O>(definition: CommandDefinition<O>): RegisteredCommand {
+  return definition as unknown as RegisteredCommand;
 }
 
 export interface ComponentContext {

@@ -1,7 +1,7 @@
 import { REST } from '@discordjs/rest';
 import { Client, Events, GatewayIntentBits, Routes, type Interaction } from 'discord.js';
 import type { Logger } from '../../logger.js';
-import type { CommandDefinition } from './command.js';
+import type { RegisteredCommand } from './command.js';
 
 export interface DiscordGateway {
   /** Logs in to the gateway and resolves once the client is ready. */
@@ -30,7 +30,7 @@ export async function registerCommands(options: {
   rest: REST;
   appId: string;
   guildIds: readonly string[];
-  commands: readonly CommandDefinition<never>[];
+  commands: readonly RegisteredCommand[];
   log: Logger;
 }): Promise<void> {
   const body = options.commands.map((command) => command.data);

@@ -3,11 +3,11 @@ import { ButtonStyle, ComponentType, Routes, type APIMessage, type RESTPostAPICh
 import type { CardLocation, DeployNotifier } from '../../app/notifier.js';
 import type { Config } from '../../config.js';
 import type { Deploy } from '../../domain/model.js';
-import { escapeMarkdown } from '../../domain/text.js';
+import { neutralizeMentions } from '../../domain/text.js';
 import type { Logger } from '../../logger.js';
-import { customId, type MessageView } from './command.js';
+import type { MessageView } from './command.js';
 import { safeView } from './render/common.js';
-import { DEPLOY_BUTTONS, renderDeployCard, renderDeployMarker } from './render/deploy-card.js';
+import { button, DEPLOY_BUTTONS, renderDeployCard, renderDeployMarker } from './render/deploy-card.js';
 
 function body(view: MessageView, allowedRoles: string[] = []): RESTPostAPIChannelMessageJSONBody {
   const safe = safeView(view);
@@ -98,14 +98,14 @@ export function createDiscordNotifier(options: {
               {
                 type: ComponentType.ActionRow as const,
                 components: [
-                  { type: ComponentType.Button as const, style: ButtonStyle.Success, label: 'Deploy now', custom_id: customId(DEPLOY_BUTTONS.deployNow, deploy.id) },
-                  { type: ComponentType.Button as const, style: ButtonStyle.Secondary, label: 'Cancel', custom_id: customId(DEPLOY_BUTTONS.cancel, deploy.id) },
+                  button('Deploy now', DEPLOY_BUTTONS.deployNow, deploy.id, ButtonStyle.Success),
+                  button('Cancel', DEPLOY_BUTTONS.cancel, deploy.id, ButtonStyle.Secondary),
                 ],
               },
             ]
           : [];
       await rest.post(Routes.channelMessages(channelId), {
-        body: body({ content: `<@${deploy.requestedBy.id}> ${escapeMarkdown(text)}`, components }),
+        body: body({ content: `<@${deploy.requestedBy.id}> ${neutralizeMentions(text)}`, components }),
       });
     },
   };

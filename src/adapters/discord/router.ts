@@ -20,14 +20,14 @@ import {
   parseCustomId,
   type ActingMember,
   type ButtonDefinition,
-  type CommandDefinition,
+  type RegisteredCommand,
   type MessageView,
   type ModalDefinition,
 } from './command.js';
-import { safeView, errorView } from './render/common.js';
+import { errorView, toPayload } from './render/common.js';
 
 export interface RouterOptions {
-  readonly commands: readonly CommandDefinition<never>[];
+  readonly commands: readonly RegisteredCommand[];
   readonly buttons: readonly ButtonDefinition[];
   readonly modals: readonly ModalDefinition[];
   readonly deps: AppDeps;
@@ -100,7 +100,7 @@ export function viewForError(error: unknown, log: Logger): MessageView {
 
 export function createInteractionRouter(options: RouterOptions): (interaction: Interaction) => Promise<void> {
   const { deps, log, metrics } = options;
-  const commands = new Map(options.commands.map((c) => [c.data.name, c as CommandDefinition<unknown>]));
+  const commands = new Map(options.commands.map((c) => [c.data.name, c]));
   const buttons = new Map(options.buttons.map((b) => [b.action, b]));
   const modals = new Map(options.modals.map((m) => [m.action, m]));
 
@@ -109,7 +109,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     const received = Date.now();
     const child = log.child({ interactionId: interaction.id, command: interaction.commandName });
     if (!command) {
-      await interaction.reply({ ...errorView('Unknown command.'), flags: MessageFlags.Ephemeral });
+      await interaction.reply({ ...toPayload(errorView('Unknown command.')), flags: MessageFlags.Ephemeral });
       return;
     }
     const raw = flattenOptions(interaction.options.data);
@@ -134,7 +134,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
       view = viewForError(error, child);
     }
     metrics.interactions.inc({ kind: 'command', name: interaction.commandName, outcome });
-    await interaction.editReply(safeView(view));
+    await interaction.editReply(toPayload(view));
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
@@ -160,7 +160,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     const button = parsedId && buttons.get(parsedId.action);
     const child = log.child({ interactionId: interaction.id, button: parsedId?.action, id: parsedId?.id });
     if (!parsedId || !button) {
-      await interaction.reply({ ...errorView('This button is no longer active.'), flags: MessageFlags.Ephemeral });
+      await interaction.reply({ ...toPayload(errorView('This button is no longer active.')), flags: MessageFlags.Ephemeral });
       return;
     }
     const context = {
@@ -176,7 +176,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
       try {
         modal = await button.modal(context);
       } catch (error) {
-        await interaction.reply({ ...safeView(viewForError(error, child)), flags: MessageFlags.Ephemeral });
+        await interaction.reply({ ...toPayload(viewForError(error, child)), flags: MessageFlags.Ephemeral });
         return;
       }
       if (modal) {
@@ -195,7 +195,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
       view = viewForError(error, child);
     }
     metrics.interactions.inc({ kind: 'button', name: parsedId.action, outcome });
-    await interaction.editReply(safeView(view));
+    await interaction.editReply(toPayload(view));
   }
 
   async function onModal(interaction: ModalSubmitInteraction): Promise<void> {
@@ -203,7 +203,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     const modal = parsedId && modals.get(parsedId.action);
     const child = log.child({ interactionId: interaction.id, modal: parsedId?.action, id: parsedId?.id });
     if (!parsedId || !modal) {
-      await interaction.reply({ ...errorView('This form is no longer active.'), flags: MessageFlags.Ephemeral });
+      await interaction.reply({ ...toPayload(errorView('This form is no longer active.')), flags: MessageFlags.Ephemeral });
       return;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -225,7 +225,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     } catch (error) {
       view = viewForError(error, child);
     }
-    await interaction.editReply(safeView(view));
+    await interaction.editReply(toPayload(view));
   }
 
   return async (interaction: Interaction): Promise<void> => {

@@ -3,7 +3,7 @@ import { Agenda, type Job } from 'agenda';
 import type { Db } from 'mongodb';
 import type { AppDeps, JobScheduler } from '../../app/deps.js';
 import type { Logger } from '../../logger.js';
-import type { JobDefinition } from './job.js';
+import type { RegisteredJob } from './job.js';
 
 export const AGENDA_COLLECTION = 'agendaJobs';
 
@@ -18,7 +18,7 @@ export interface Scheduler extends JobScheduler {
 /** Agenda on the product's MongoDB: durable jobs shared by every instance, with agenda's own locking. */
 export function createScheduler(options: {
   db: Db;
-  jobs: readonly JobDefinition<never>[];
+  jobs: readonly RegisteredJob[];
   log: Logger;
   processEveryMs?: number;
   isPaused?: () => Promise<boolean>;
@@ -37,7 +37,7 @@ export function createScheduler(options: {
       return started;
     },
     async start(deps) {
-      for (const definition of options.jobs as readonly JobDefinition<unknown>[]) {
+      for (const definition of options.jobs) {
         agenda.define(
           definition.name,
           async (job: Job<unknown>) => {
@@ -58,6 +58,11 @@ export function createScheduler(options: {
         );
       }
       await agenda.start();
+      for (const definition of options.jobs) {
+        if (definition.every) await agenda.every(definition.every(deps.config), definition.name, {});
+        const cron = definition.cron?.(deps.config);
+        if (cron) await agenda.every(cron.cron, definition.name, {}, { timezone: cron.timezone });
+      }
       started = true;
     },
     async stop(timeoutMs) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AppDeps } from '../../app/deps.js';
+import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 
 export interface JobContext {
@@ -21,11 +22,17 @@ export interface JobDefinition<D = unknown> {
    * the others (nightly smoke, announcements, re-pings) are skipped while it is on.
    */
   readonly critical: boolean;
+  /** A repeating job: how often it runs, from the configuration (ms), or a cron schedule. */
+  readonly every?: (config: Config) => number;
+  readonly cron?: (config: Config) => { cron: string; timezone: string };
   /** How long one run may hold the job's lock before another instance may take it over. */
   readonly lockLifetimeMs?: number;
   run(data: D, context: JobContext): Promise<void>;
 }
 
-export function defineJob<D>(definition: JobDefinition<D>): JobDefinition<D> {
-  return definition;
+/** A job as the scheduler holds it: its data type is known only inside its own file. */
+export type RegisteredJob = JobDefinition<unknown>;
+
+export function defineJob<D>(definition: JobDefinition<D>): RegisteredJob {
+  return definition as unknown as RegisteredJob;
 }

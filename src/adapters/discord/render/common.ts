@@ -47,3 +47,18 @@ export function errorView(message: string): MessageView {
 export function discordTime(at: Date, style: 't' | 'T' | 'd' | 'D' | 'f' | 'F' | 'R' = 'f'): string {
   return `<t:${Math.floor(at.getTime() / 1000)}:${style}>`;
 }
+
+/** The view as discord.js takes it for replies and edits: safe, with files as attachments. */
+export function toPayload(view: MessageView): {
+  content?: string;
+  embeds?: APIEmbed[];
+  components?: NonNullable<MessageView['components']>;
+  files?: { attachment: Buffer; name: string }[];
+  allowedMentions: { parse: [] };
+} {
+  const { files, ...safe } = safeView(view);
+  return {
+    ...safe,
+    ...(files ? { files: files.map((f) => ({ attachment: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data), name: f.name })) } : {}),
+  };
+}

@@ -1,7 +1,7 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Approval, Deploy, DeployState } from '../../../domain/model.js';
-import { escapeMarkdown, shortSha, truncate } from '../../../domain/text.js';
+import { shortSha, userText } from '../../../domain/text.js';
 import { customId, type MessageView } from '../command.js';
 import { COLORS, discordTime } from './common.js';
 
@@ -52,7 +52,7 @@ function color(deploy: Deploy): number {
   }
 }
 
-function button(label: string, action: string, id: string, style: ButtonStyle): APIButtonComponent {
+export function button(label: string, action: string, id: string, style: ButtonStyle): APIButtonComponent {
   return { type: ComponentType.Button, style, label, custom_id: customId(action, id) } as APIButtonComponent;
 }
 
@@ -103,19 +103,19 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   const kind = deploy.kind === 'rollback' ? '⏪ Rollback' : '🚀 Deploy';
   const lines: string[] = [`**${STATE_LABEL[deploy.state]}**`];
   if (deploy.verification === 'faulty') lines.push('**❌ Verification failed — env locked; roll back?**');
-  if (deploy.verification === 'verified') lines.push(`**✔️ Verified**${deploy.verifiedBy ? ` by ${escapeMarkdown(deploy.verifiedBy.name)}` : ''}`);
+  if (deploy.verification === 'verified') lines.push(`**✔️ Verified**${deploy.verifiedBy ? ` by ${userText(deploy.verifiedBy.name, 100)}` : ''}`);
   if (deploy.verification === 'pending') lines.push('Verification pending: an R4 confirms one real workflow with **Verified**.');
-  if (deploy.outcomeReason) lines.push(truncate(escapeMarkdown(deploy.outcomeReason), 500));
-  if (deploy.waitingFor && deploy.state === 'queued') lines.push(`Waiting for: ${escapeMarkdown(deploy.waitingFor)}`);
+  if (deploy.outcomeReason) lines.push(userText(deploy.outcomeReason, 500));
+  if (deploy.waitingFor && deploy.state === 'queued') lines.push(`Waiting for: ${userText(deploy.waitingFor, 300)}`);
 
   const fields: NonNullable<APIEmbed['fields']> = [
     { name: 'Service', value: `${deploy.service} → **${deploy.env}**`, inline: true },
-    { name: 'SHA', value: `${shaLink}${deploy.ref !== deploy.sha ? ` (${escapeMarkdown(truncate(deploy.ref, 60))})` : ''}`, inline: true },
-    { name: 'Requested by', value: escapeMarkdown(deploy.requestedBy.name), inline: true },
+    { name: 'SHA', value: `${shaLink}${deploy.ref !== deploy.sha ? ` (${userText(deploy.ref, 60)})` : ''}`, inline: true },
+    { name: 'Requested by', value: userText(deploy.requestedBy.name, 100), inline: true },
   ];
-  if (deploy.reason) fields.push({ name: 'Reason', value: escapeMarkdown(truncate(deploy.reason, 1000)), inline: false });
+  if (deploy.reason) fields.push({ name: 'Reason', value: userText(deploy.reason, 1000), inline: false });
   if (deploy.commits && deploy.commits.length > 0) {
-    const shown = deploy.commits.slice(0, 10).map((c) => `\`${shortSha(c.sha)}\` ${escapeMarkdown(truncate(c.title, 80))}`);
+    const shown = deploy.commits.slice(0, 10).map((c) => `\`${shortSha(c.sha)}\` ${userText(c.title, 80)}`);
     const more = deploy.commits.length > 10 ? `\n…and ${deploy.commits.length - 10} more` : '';
     const since = deploy.previousVersion ? ` since ${deploy.previousVersion}` : '';
     fields.push({ name: `Commits${since} (${deploy.commits.length})`, value: shown.join('\n') + more, inline: false });
@@ -124,18 +124,18 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   if (deploy.gates && deploy.gates.length > 0) {
     fields.push({
       name: 'Gates',
-      value: deploy.gates.map((g) => `${g.ok ? '✅' : '❌'} ${g.label}${g.ok ? '' : ` — ${escapeMarkdown(g.reason)}`}`).join('\n'),
+      value: deploy.gates.map((g) => `${g.ok ? '✅' : '❌'} ${g.label}${g.ok ? '' : ` — ${userText(g.reason, 200)}`}`).join('\n'),
       inline: false,
     });
   }
   if (context.approval?.status === 'pending') {
     fields.push({ name: 'Expires', value: discordTime(context.approval.expiresAt, 'R'), inline: true });
   }
-  if (deploy.approvedBy) fields.push({ name: 'Approved by', value: escapeMarkdown(deploy.approvedBy.name), inline: true });
+  if (deploy.approvedBy) fields.push({ name: 'Approved by', value: userText(deploy.approvedBy.name, 100), inline: true });
   if (deploy.override) {
     fields.push({
       name: '🚨 Freeze override',
-      value: `by ${escapeMarkdown(deploy.override.by.name)}: ${escapeMarkdown(truncate(deploy.override.reason, 300))}\nRollback plan: ${escapeMarkdown(truncate(deploy.override.rollbackPlan, 500))}`,
+      value: `by ${userText(deploy.override.by.name, 100)}: ${userText(deploy.override.reason, 300)}\nRollback plan: ${userText(deploy.override.rollbackPlan, 500)}`,
       inline: false,
     });
   }
@@ -169,8 +169,8 @@ export function renderDeployMarker(deploy: Deploy, context: { repo: string; webB
       { name: 'Version', value: deploy.version ?? '—', inline: true },
       { name: 'SHA', value: `[\`${shortSha(deploy.sha)}\`](${webBase}/${context.repo}/commit/${deploy.sha})`, inline: true },
       { name: 'Build time', value: deploy.finishedAt ? discordTime(deploy.finishedAt) : '—', inline: true },
-      { name: 'Requested by', value: escapeMarkdown(deploy.requestedBy.name), inline: true },
-      { name: 'Approved by', value: deploy.approvedBy ? escapeMarkdown(deploy.approvedBy.name) : 'not needed', inline: true },
+      { name: 'Requested by', value: userText(deploy.requestedBy.name, 100), inline: true },
+      { name: 'Approved by', value: deploy.approvedBy ? userText(deploy.approvedBy.name, 100) : 'not needed', inline: true },
       { name: 'Duration', value: duration, inline: true },
       { name: 'Previous version', value: deploy.previousVersion ?? 'none', inline: true },
       { name: 'Run', value: deploy.runUrl ? `[workflow run](${deploy.runUrl})` : '—', inline: true },

@@ -1,0 +1,29 @@
+import type { Progress } from '../../../app/deploys/proceed.js';
+import { userText } from '../../../domain/text.js';
+import type { MessageView } from '../command.js';
+import { errorView } from './common.js';
+
+function cardLink(progress: Progress, guildId?: string): string {
+  const { channelId, messageId } = progress.deploy;
+  return channelId && messageId && guildId ? ` — https://discord.com/channels/${guildId}/${channelId}/${messageId}` : '';
+}
+
+/** The requester's (ephemeral) answer to /deploy, /approve and the buttons that move a deploy. */
+export function renderProgress(progress: Progress, guildId?: string): MessageView {
+  const d = progress.deploy;
+  const what = `${d.service} → ${d.env} (\`${d.sha.slice(0, 7)}\`, ${d.id})`;
+  switch (progress.kind) {
+    case 'refused':
+      return errorView(`Deploy refused — **${progress.code}**: ${userText(progress.reason, 400)}`);
+    case 'queued':
+      return { content: `⏳ Queued ${what} — **${progress.code}**: ${userText(progress.reason, 400)}. You will be offered to deploy when the way is clear.` };
+    case 'awaiting_approval':
+      return { content: `🕐 Approval requested for ${what}. An R5 other than you must approve it.${cardLink(progress, guildId)}` };
+    case 'dispatched':
+      return { content: `📤 Dispatched ${what} as ${d.version ?? '?'}${d.runUrl ? ` — [run](${d.runUrl})` : ''}.` };
+    case 'failed':
+      return errorView(`Deploy ${d.id} failed: ${userText(progress.reason, 400)}`);
+    case 'lost-race':
+      return errorView(`Deploy ${d.id} was changed by someone else at the same moment; see its card.`);
+  }
+}

@@ -1,0 +1,108 @@
+import type { ErrorCode } from '../../domain/errors.js';
+import { evaluateGates, summarize, type GateInput, type GateResult } from '../../domain/gates.js';
+import { freezeStatus, toFreezeWindow, type FreezeWindow } from '../../domain/freeze-windows.js';
+import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
+import type { AppDeps } from '../deps.js';
+import { isGitHubError, type CiStatus } from '../github-port.js';
+import { maintenanceState } from '../settings.js';
+import { targetOf } from './context.js';
+import { smokeIsRed } from './smoke-state.js';
+
+export interface GateCheck {
+  readonly lines: GateLine[];
+  readonly blocking?: { code: ErrorCode; reason: string; waitable: boolean };
+  readonly ciState?: string;
+  readonly commits?: CommitLine[];
+}
+
+/**
+ * A green CI result for a SHA does not change, so it is remembered for a while: the gates run at request,
+ * at approval and just before dispatch, and only the first needs to ask GitHub.
+ */
+const GREEN_CI_TTL_MS = 10 * 60_000;
+const greenCi = new WeakMap<AppDeps, Map<string, number>>();
+
+async function ciOf(deps: AppDeps, repo: string, sha: string): Promise<{ status: CiStatus; credentialsOk: boolean }> {
+  const cache = greenCi.get(deps) ?? new Map<string, number>();
+  greenCi.set(deps, cache);
+  const key = `${repo}@${sha}`;
+  const seen = cache.get(key);
+  if (seen !== undefined && deps.clock.now().getTime() - seen < GREEN_CI_TTL_MS) {
+    return { status: { state: 'success', summary: 'checks passed' }, credentialsOk: true };
+  }
+  try {
+    const status = await deps.github.ciStatus(repo, sha);
+    if (status.state === 'success') cache.set(key, deps.clock.now().getTime());
+    return { status, credentialsOk: true };
+  } catch (error) {
+    if (isGitHubError(error) && error.kind === 'bad_credentials') {
+      return { status: { state: 'none', summary: 'unknown (GitHub refused the credentials)' }, credentialsOk: false };
+    }
+    throw error;
+  }
+}
+
+/** The configured recurring windows, in the form the freeze maths takes. */
+export function freezeWindowsOf(deps: AppDeps): FreezeWindow[] {
+  return deps.config.freezeWindows.map((w) => toFreezeWindow(w, deps.config.timezone));
+}
+
+export function toLine(result: GateResult): GateLine {
+  return { code: result.code, ok: result.ok, label: result.label, reason: result.reason };
+}
+
+/**
+ * Gathers what the gates (§5) need — maintenance, freezes, locks, other deploys, the SHA on staging, CI,
+ * the nightly smoke, GitHub credentials — and evaluates them with the pure rules in domain/gates.
+ */
+export async function checkGates(
+  deps: AppDeps,
+  deploy: Deploy,
+  options: { withCommits: boolean; justBeforeDispatch?: boolean },
+): Promise<GateCheck> {
+  const target = targetOf(deps, deploy);
+  const { repos, config } = deps;
+  const now = deps.clock.now();
+  const repo = target.serviceConfig.repo;
+  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed] = await Promise.all([
+    maintenanceState(repos.settings),
+    repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
+    repos.locks.list({ service: deploy.service, env: deploy.env }),
+    repos.deploys.findByStates(['approved', 'dispatched', 'running'], { service: deploy.service, env: deploy.env }),
+    target.isProd ? repos.deploys.lastSucceeded(deploy.service, config.stagingEnvironment, { sha: deploy.sha }) : undefined,
+    ciOf(deps, repo, deploy.sha),
+    target.isProd ? smokeIsRed(deps, deploy.service) : false,
+  ]);
+  const freeze = freezeStatus(freezeWindowsOf(deps), oneOffs, deploy.env, now);
+  const busy = active.find((other) => other.id !== deploy.id);
+  const input: GateInput = {
+    isProd: target.isProd,
+    maintenance: maintenance ? { reason: maintenance.reason } : undefined,
+    freeze: freeze.frozen ? { name: freeze.name, endsAt: freeze.endsAt, inBuffer: freeze.inBuffer, startsAt: freeze.startsAt } : undefined,
+    lock: locks[0] ? { reason: locks[0].reason, kind: locks[0].kind } : undefined,
+    busyDeployId: busy?.id,
+    staging: onStaging ? { deployed: true, verified: onStaging.verification !== 'faulty' && onStaging.verification !== 'pending' } : { deployed: false, verified: false },
+    ci: ci.status.state,
+    ciSummary: ci.status.summary,
+    smokeRed,
+    credentialsOk: ci.credentialsOk,
+    override: deploy.override !== undefined,
+  };
+  const results = evaluateGates(input);
+  const summary = summarize(results);
+  let commits: CommitLine[] | undefined;
+  if (options.withCommits && deploy.previousSha && deploy.previousSha !== deploy.sha) {
+    try {
+      const comparison = await deps.github.compare(repo, deploy.previousSha, deploy.sha);
+      commits = comparison.commits.map((c) => ({ sha: c.sha, title: c.title, author: c.author }));
+    } catch (error) {
+      deps.log.warn({ err: error, deployId: deploy.id }, 'could not compare commits');
+    }
+  }
+  return {
+    lines: results.map(toLine),
+    ...(summary.blocking ? { blocking: { code: summary.blocking.code, reason: summary.blocking.reason, waitable: summary.blocking.waitable } } : {}),
+    ciState: ci.status.summary,
+    ...(commits ? { commits } : {}),
+  };
+}

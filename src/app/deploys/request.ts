@@ -1,0 +1,69 @@
+import { UserFacingError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import type { Actor, Deploy } from '../../domain/model.js';
+import { canRequestDeploy, type RoleActor } from '../../domain/roles.js';
+import { clampReason } from '../../domain/text.js';
+import type { AppDeps } from '../deps.js';
+import { resolveTarget, type Target } from './context.js';
+import { proceed, type Progress } from './proceed.js';
+import { supersedeDeploy } from './decide.js';
+import { audit } from './flow.js';
+
+export interface DeployRequest {
+  readonly actor: Actor & RoleActor;
+  readonly service: string;
+  readonly env: string;
+  readonly ref?: string;
+  readonly reason?: string;
+}
+
+/** Resolves a ref to a commit SHA on GitHub, with a clear answer when it does not exist. */
+async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<string> {
+  const commit = await deps.github.resolveRef(target.serviceConfig.repo, ref);
+  if (!commit) {
+    throw new UserFacingError('UNKNOWN_REF', `"${ref.slice(0, 60)}" is not a branch, tag or commit of ${target.serviceConfig.repo}.`);
+  }
+  return commit.sha;
+}
+
+/**
+ * `/deploy service env [ref] [reason]` (§4.1): checks the role and the options, resolves the ref, records
+ * the request, then lets `proceed` run the gates and decide: refuse, queue, ask for approval, or dispatch.
+ */
+export async function requestDeploy(deps: AppDeps, request: DeployRequest): Promise<{ deploy: Deploy; progress: Progress }> {
+  const permission = canRequestDeploy(request.actor, deps.config.discord.roles);
+  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
+  const target = resolveTarget(deps, request.service, request.env);
+  const ref = request.ref ?? target.serviceConfig.defaultRef;
+  const sha = await resolveSha(deps, target, ref);
+  const now = deps.clock.now();
+  const previous = await deps.repos.deploys.lastSucceeded(target.service, target.env);
+
+  // A newer request replaces older ones for the same service and env that are still waiting.
+  for (const older of await deps.repos.deploys.findByStates(['requested', 'queued', 'awaiting_approval'], target)) {
+    await supersedeDeploy(deps, older, `a newer request (${sha.slice(0, 7)}) replaced it`);
+  }
+
+  const deploy = await deps.repos.deploys.create({
+    id: newId('D'),
+    kind: 'deploy',
+    service: target.service,
+    env: target.env,
+    ref,
+    sha,
+    state: 'requested',
+    reason: clampReason(request.reason ?? ''),
+    requestedBy: { id: request.actor.id, name: request.actor.name },
+    createdAt: now,
+    ...(previous
+      ? {
+          previousDeployId: previous.id,
+          previousSha: previous.sha,
+          ...(previous.version ? { previousVersion: previous.version } : {}),
+        }
+      : {}),
+  });
+  await audit(deps, deploy, 'deploy.requested', { actor: deploy.requestedBy, ...(deploy.reason ? { reason: deploy.reason } : {}) });
+  const progress = await proceed(deps, deploy, { actor: deploy.requestedBy });
+  return { deploy: progress.deploy, progress };
+}

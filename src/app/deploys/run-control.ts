@@ -1,0 +1,38 @@
+import { UserFacingError } from '../../domain/errors.js';
+import type { Actor } from '../../domain/model.js';
+import { rankOf, type RoleActor } from '../../domain/roles.js';
+import type { AppDeps } from '../deps.js';
+import { loadDeploy, targetOf } from './context.js';
+import { audit } from './flow.js';
+
+type Acting = Actor & RoleActor;
+
+async function runOf(deps: AppDeps, actor: Acting, deployId: string) {
+  const deploy = await loadDeploy(deps, deployId);
+  // Cancelling or re-running a run is an operator's call: R4 or R5 for staging, R5 for an approved env.
+  const target = targetOf(deps, deploy);
+  const rank = rankOf(actor, deps.config.discord.roles);
+  if (rank === 'none' || (target.needsApproval && rank !== 'R5')) {
+    throw new UserFacingError('NOT_ALLOWED', target.needsApproval ? 'You need the R5 role to control this run' : 'You need the R4 or R5 role');
+  }
+  if (deploy.state !== 'dispatched' && deploy.state !== 'running') {
+    throw new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} has no run in flight (${deploy.state}).`);
+  }
+  if (deploy.runId === undefined) throw new UserFacingError('NOT_FOUND', 'The run has not been found on GitHub yet.');
+  return { deploy, repo: target.serviceConfig.repo, runId: deploy.runId };
+}
+
+/** Cancel a stuck run (§4.6); the tracker sees it end as cancelled and records that. */
+export async function cancelRun(deps: AppDeps, actor: Acting, deployId: string): Promise<void> {
+  const { deploy, repo, runId } = await runOf(deps, actor, deployId);
+  await deps.github.cancelRun(repo, runId);
+  await audit(deps, deploy, 'deploy.run-cancel-requested', { actor });
+}
+
+/** Re-run a stuck or failed-to-start run: the same run id, a new attempt, so no second deploy record. */
+export async function rerunRun(deps: AppDeps, actor: Acting, deployId: string): Promise<void> {
+  const { deploy, repo, runId } = await runOf(deps, actor, deployId);
+  await deps.github.rerunRun(repo, runId);
+  await audit(deps, deploy, 'deploy.run-rerun-requested', { actor });
+}
+
