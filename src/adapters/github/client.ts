@@ -369,7 +369,8 @@ class OctokitGitHub implements GitHubPort {
     }
   }
 
-  private async call<T>(what: string, request: () => Promise<{ data: T } | T[]>): Promise<unknown> {
+  /** Runs one Octokit call; returns its data (or a paginated list) unparsed, failures as GitHubError. */
+  private async call(what: string, request: () => Promise<{ data: unknown } | unknown[]>): Promise<unknown> {
     try {
       const result = await request();
       return Array.isArray(result) ? result : result.data;
@@ -377,4 +378,5 @@ class OctokitGitHub implements GitHubPort {
       throw toGitHubError(error, what);
     }
   }
+
 }

@@ -64,20 +64,22 @@ export function gitRoutes(router: Router, ctx: ApiContext): void {
     return json(gitRefJson(ctx.urls, repo, `refs/${ref}`, sha));
   });
 
-  router.add('GET', `${base}/git/matching-refs/{ref+}`, ({ params }) => {
+  router.add('GET', `${base}/git/matching-refs/{ref+}`, ({ params, query, path }) => {
     const repo = repoOf(ctx, params);
     if (isReply(repo)) return repo;
     const prefix = `refs/${params.ref ?? ''}`;
     const all = [
       ...[...repo.branches].map(([name, sha]) => [`refs/heads/${name}`, sha] as const),
       ...[...repo.tags].map(([name, sha]) => [`refs/tags/${name}`, sha] as const),
-    ];
-    return json(
-      all
-        .filter(([ref]) => ref.startsWith(prefix))
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([ref, sha]) => gitRefJson(ctx.urls, repo, ref, sha)),
-    );
+    ]
+      .filter(([ref]) => ref.startsWith(prefix))
+      .sort(([a], [b]) => a.localeCompare(b));
+    const link = linkHeader(ctx.urls.api, path, query, all.length);
+    return {
+      status: 200,
+      body: pageOf(all, query).map(([ref, sha]) => gitRefJson(ctx.urls, repo, ref, sha)),
+      ...(link ? { headers: { link } } : {}),
+    };
   });
 
   router.add('POST', `${base}/git/refs`, ({ params, body }) => {
