@@ -86,3 +86,21 @@ export function clampReason(text: string): string {
   const oneLine = text.replace(CONTROL, '').replace(/\s+/g, ' ').trim();
   return truncate(oneLine, REASON_MAX);
 }
+
+/**
+ * A moment as people in the configured timezone read it, e.g. "Sat 7 Mar 22:00 Europe/London"; for
+ * plain-text places (logs, reasons). Messages may show a Discord timestamp beside it.
+ */
+export function formatLocalTime(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('weekday')} ${get('day')} ${get('month')} ${get('hour')}:${get('minute')} ${timeZone}`;
+}

@@ -1,0 +1,180 @@
+import type { ErrorCode } from './errors.js';
+import type { LockKind } from './model.js';
+import { formatLocalTime } from './text.js';
+
+/**
+ * The pre-deploy checklist (SPEC §5), evaluated from plain data the app gathered. Evaluated at request,
+ * at approval and immediately before dispatch. Reasons are plain text and may contain user text (a lock
+ * or maintenance reason, a freeze reason): renderers escape them like any user text.
+ */
+
+export type GateName =
+  'maintenance' | 'freeze' | 'lock' | 'busy' | 'staging' | 'ci' | 'smoke' | 'credentials';
+
+export type CiState = 'success' | 'pending' | 'failure' | 'none';
+
+export interface GateInput {
+  /** Whether the target env is the prod env: staging status and nightly smoke only gate prod. */
+  readonly isProd: boolean;
+  readonly maintenance: { readonly on: boolean; readonly reason?: string | undefined };
+  /** The freeze in force or in its buffer for this env (e.g. a `freezeStatus` that is frozen), if any. */
+  readonly freeze?: { readonly name: string; readonly endsAt: Date; readonly inBuffer: boolean } | undefined;
+  readonly lock?: { readonly kind: LockKind; readonly reason: string } | undefined;
+  /** Another deploy of the service to this env in an active state. */
+  readonly busyDeployId?: string | undefined;
+  /** Prod only: the same SHA on staging. */
+  readonly staging?: { readonly deployed: boolean; readonly verified: boolean } | undefined;
+  /** Combined state of the SHA's CI checks. "none" (no checks reported) is not green. */
+  readonly ci: CiState;
+  /** The last nightly smoke on staging was red: a soft freeze on prod. */
+  readonly smokeRed: boolean;
+  readonly credentialsOk: boolean;
+  /** An R5's freeze override (with a rollback plan) is attached: lifts FROZEN and SMOKE_RED only. */
+  readonly override: boolean;
+  /** Timezone for times in reasons; defaults to UTC. */
+  readonly timeZone?: string | undefined;
+}
+
+export interface GateResult {
+  readonly gate: GateName;
+  readonly code: ErrorCode;
+  readonly ok: boolean;
+  readonly reason: string;
+  /** A failure that clears by itself (freeze ends, lock released, other deploy finishes): the request can wait in the queue. */
+  readonly waitable: boolean;
+  /** When a waitable failure is expected to clear, if known (the end of the freeze). */
+  readonly until?: Date;
+}
+
+export interface GateSummary {
+  readonly ok: boolean;
+  /** The first failed gate in display order. */
+  readonly blocking: GateResult | undefined;
+  readonly failed: readonly GateResult[];
+  /** Every failure is waitable: queue the request rather than refuse it. */
+  readonly canQueue: boolean;
+}
+
+/** Checklist labels, in display order. */
+export const GATE_LABELS: Readonly<Record<GateName, string>> = {
+  maintenance: 'Maintenance off',
+  freeze: 'No freeze',
+  lock: 'Environment not locked',
+  busy: 'No other deploy in progress',
+  staging: 'Deployed and verified on staging',
+  ci: 'CI checks green',
+  smoke: 'Nightly smoke green',
+  credentials: 'GitHub credentials valid',
+};
+
+type Outcome = Pick<GateResult, 'ok' | 'reason'> & { readonly until?: Date };
+
+const pass = (reason: string): Outcome => ({ ok: true, reason });
+const block = (reason: string, until?: Date): Outcome =>
+  until ? { ok: false, reason, until } : { ok: false, reason };
+
+function result(gate: GateName, code: ErrorCode, waitable: boolean, outcome: Outcome): GateResult {
+  return { gate, code, waitable: !outcome.ok && waitable, ...outcome };
+}
+
+function freezeOutcome(input: GateInput): Outcome {
+  const freeze = input.freeze;
+  if (!freeze) return pass('No freeze now');
+  const until = formatLocalTime(freeze.endsAt, input.timeZone ?? 'UTC');
+  if (input.override) return pass(`${freeze.name} freeze overridden by an R5 (emergency)`);
+  const what = freeze.inBuffer ? `In the buffer before ${freeze.name}` : `${freeze.name} freeze`;
+  return block(`${what} until ${until}`, freeze.endsAt);
+}
+
+function stagingOutcome(input: GateInput): Outcome {
+  if (!input.staging?.deployed) return block('This SHA has not been deployed to staging');
+  if (!input.staging.verified) return block('This SHA is on staging but not verified yet');
+  return pass('This SHA is deployed and verified on staging');
+}
+
+const CI_OUTCOMES: Readonly<Record<CiState, Outcome>> = {
+  success: pass('CI checks are green'),
+  pending: block('CI checks are still running'),
+  failure: block('CI checks failed'),
+  none: block('No CI checks reported for this SHA'),
+};
+
+/** Every gate that applies, in display order. */
+export function evaluateGates(input: GateInput): GateResult[] {
+  const lock = input.lock;
+  const results: GateResult[] = [
+    result(
+      'maintenance',
+      'MAINTENANCE',
+      false,
+      input.maintenance.on
+        ? block(
+            input.maintenance.reason ? `Maintenance is on: ${input.maintenance.reason}` : 'Maintenance is on',
+          )
+        : pass('Maintenance is off'),
+    ),
+    result('freeze', 'FROZEN', true, freezeOutcome(input)),
+    result(
+      'lock',
+      'LOCKED',
+      true,
+      lock
+        ? block(`Locked (${lock.kind === 'faulty' ? 'faulty deploy' : 'manual'}): ${lock.reason}`)
+        : pass('Not locked'),
+    ),
+    result(
+      'busy',
+      'BUSY',
+      true,
+      input.busyDeployId
+        ? block(`Deploy ${input.busyDeployId} is in progress`)
+        : pass('No deploy in progress'),
+    ),
+  ];
+  if (input.isProd) results.push(result('staging', 'NOT_ON_STAGING', false, stagingOutcome(input)));
+  results.push(result('ci', 'CI_NOT_GREEN', false, CI_OUTCOMES[input.ci]));
+  if (input.isProd) {
+    const smoke = !input.smokeRed
+      ? pass('Last nightly smoke was green')
+      : input.override
+        ? pass('Nightly smoke soft freeze overridden by an R5 (emergency)')
+        : block('Last nightly smoke on staging was red (soft freeze)');
+    results.push(result('smoke', 'SMOKE_RED', false, smoke));
+  }
+  results.push(
+    result(
+      'credentials',
+      'GITHUB_CREDENTIALS',
+      false,
+      input.credentialsOk
+        ? pass('GitHub credentials are valid')
+        : block('GitHub credentials are invalid or lack access'),
+    ),
+  );
+  return results;
+}
+
+/** The first failed gate in display order, if any. */
+export function firstBlocking(results: readonly GateResult[]): GateResult | undefined {
+  return results.find((r) => !r.ok);
+}
+
+export function summarize(results: readonly GateResult[]): GateSummary {
+  const failed = results.filter((r) => !r.ok);
+  return {
+    ok: failed.length === 0,
+    blocking: failed[0],
+    failed,
+    canQueue: failed.length > 0 && failed.every((r) => r.waitable),
+  };
+}
+
+/** One checklist line as data; the Discord renderer adds ✅/❌ and formatting. */
+export function renderChecklistLine(result: GateResult): {
+  ok: boolean;
+  code: ErrorCode;
+  label: string;
+  reason: string;
+} {
+  return { ok: result.ok, code: result.code, label: GATE_LABELS[result.gate], reason: result.reason };
+}
