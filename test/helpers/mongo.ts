@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
-import { afterAll, expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { runMigrations } from '../../src/adapters/mongo/migrations.js';
+import { createLogger } from '../../src/logger.js';
 
 export interface TestDatabase {
   /** Server URI from global setup (no database in it). */
@@ -15,12 +17,20 @@ export interface TestDatabase {
 
 /**
  * A database only the calling test file uses, named after the file plus a random suffix, dropped and
- * closed after the file. Call it at the top level of the file (or of a describe block).
+ * closed after the file. Call it at the top level of the file (or of a describe block). With `migrate`, the
+ * project's migrations run first (needed by anything relying on indexes, e.g. LockRepository).
  */
-export function testDatabase(name?: string): TestDatabase {
+export function testDatabase(name?: string, options: { migrate?: boolean } = {}): TestDatabase {
   const serverUri = inject('mongoUri');
   const dbName = `${sanitize(name ?? fileName())}_${randomBytes(4).toString('hex')}`;
   const connection = mongoose.createConnection(serverUri, { dbName, serverSelectionTimeoutMS: 10_000 });
+  if (options.migrate) {
+    // The real migrations: collections and the indexes correctness relies on (unique locks).
+    beforeAll(async () => {
+      await connection.asPromise();
+      await runMigrations({ db: connection.db!, log: createLogger({ level: 'silent' }) });
+    });
+  }
   afterAll(async () => {
     try {
       await connection.asPromise();

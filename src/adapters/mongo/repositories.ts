@@ -1,0 +1,291 @@
+import type { Connection } from 'mongoose';
+import type {
+  Actor,
+  Approval,
+  ApprovalStatus,
+  AuditEntry,
+  Deploy,
+  DeployState,
+  Freeze,
+  Lease,
+  Lock,
+  LockKind,
+} from '../../domain/model.js';
+import type {
+  ApprovalRepository,
+  AuditFilter,
+  AuditRepository,
+  DeployPatch,
+  DeployRepository,
+  FreezeRepository,
+  LeaseRepository,
+  LockRepository,
+  NewDeploy,
+  Repositories,
+  SettingsRepository,
+} from '../../app/ports.js';
+import {
+  createModels,
+  type ApprovalDoc,
+  type AuditDoc,
+  type DeployDoc,
+  type FreezeDoc,
+  type LeaseDoc,
+  type LockDoc,
+  type Models,
+  type SettingDoc,
+} from './models.js';
+
+/** Repositories over one mongoose connection. Every method returns plain domain objects. */
+export function createMongoRepositories(connection: Connection): Repositories {
+  const models = createModels(connection);
+  return {
+    deploys: deployRepository(models),
+    approvals: approvalRepository(models),
+    freezes: freezeRepository(models),
+    locks: lockRepository(models),
+    audit: auditRepository(models),
+    settings: settingsRepository(models),
+    leases: leaseRepository(models),
+  };
+}
+
+/** `$set` must not carry undefined (exactOptionalPropertyTypes: absent, not undefined). */
+export function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
+}
+
+const AFTER = { returnDocument: 'after' } as const;
+const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
+
+function toDeploy({ _id, ...rest }: DeployDoc): Deploy {
+  return { id: _id, ...rest };
+}
+function toApproval({ _id, ...rest }: ApprovalDoc): Approval {
+  return { deployId: _id, ...rest };
+}
+function toFreeze({ _id, ...rest }: FreezeDoc): Freeze {
+  return { id: _id, ...rest };
+}
+function toLock({ _id: _ignored, ...rest }: LockDoc): Lock {
+  return rest;
+}
+function toAudit({ _id, ...rest }: AuditDoc): AuditEntry {
+  return { id: _id, ...rest };
+}
+function toLease({ _id, ...rest }: LeaseDoc): Lease {
+  return { name: _id, ...rest };
+}
+const maybe = <D, R>(doc: D | null, map: (doc: D) => R): R | undefined => (doc ? map(doc) : undefined);
+
+function deployRepository({ deploys }: Models): DeployRepository {
+  const write = async (filter: Record<string, unknown>, patch: DeployPatch, now: Date) =>
+    maybe(
+      await deploys
+        .findOneAndUpdate(
+          filter,
+          { $set: { ...withoutUndefined(patch), updatedAt: now }, $inc: { rev: 1 } },
+          AFTER,
+        )
+        .lean<DeployDoc>(),
+      toDeploy,
+    );
+  return {
+    async create({ id, ...deploy }: NewDeploy) {
+      const doc = { _id: id, ...withoutUndefined(deploy), updatedAt: deploy.createdAt, rev: 1 };
+      await deploys.create(doc);
+      return toDeploy(doc as DeployDoc);
+    },
+    async get(id) {
+      return maybe(await deploys.findById(id).lean<DeployDoc>(), toDeploy);
+    },
+    transition(id, from, patch, now) {
+      return write({ _id: id, state: { $in: [...from] } }, patch, now);
+    },
+    update(id, patch, now) {
+      return write({ _id: id }, patch, now);
+    },
+    async findByStates(states, filter = {}) {
+      const docs = await deploys
+        .find({ ...withoutUndefined(filter), state: { $in: [...states] } })
+        .sort(NEWEST_FIRST)
+        .lean<DeployDoc[]>();
+      return docs.map(toDeploy);
+    },
+    async history({ limit, ...filter }) {
+      const docs = await deploys
+        .find(withoutUndefined(filter))
+        .sort(NEWEST_FIRST)
+        .limit(limit)
+        .lean<DeployDoc[]>();
+      return docs.map(toDeploy);
+    },
+    async lastSucceeded(service, env, { sha, verifiedOnly, before } = {}) {
+      const query: Record<string, unknown> = { service, env, state: 'succeeded' satisfies DeployState };
+      if (sha !== undefined) query.sha = sha;
+      if (verifiedOnly) query.verification = 'verified';
+      if (before) query.createdAt = { $lt: before };
+      return maybe(await deploys.findOne(query).sort(NEWEST_FIRST).lean<DeployDoc>(), toDeploy);
+    },
+    async findByRunId(runId) {
+      return maybe(await deploys.findOne({ runId }).sort(NEWEST_FIRST).lean<DeployDoc>(), toDeploy);
+    },
+  };
+}
+
+function approvalRepository({ approvals }: Models): ApprovalRepository {
+  return {
+    async create({ deployId, ...approval }) {
+      await approvals.create({ _id: deployId, ...withoutUndefined(approval) });
+      return { deployId, ...approval };
+    },
+    async get(deployId) {
+      return maybe(await approvals.findById(deployId).lean<ApprovalDoc>(), toApproval);
+    },
+    async decide(deployId, status: Exclude<ApprovalStatus, 'pending'>, { by, at, voidReason }) {
+      const set = withoutUndefined({ status, decidedBy: by, decidedAt: at, voidReason });
+      const doc = await approvals
+        .findOneAndUpdate({ _id: deployId, status: 'pending' }, { $set: set }, AFTER)
+        .lean<ApprovalDoc>();
+      return maybe(doc, toApproval);
+    },
+    async markRepinged(deployId) {
+      const result = await approvals.updateOne(
+        { _id: deployId, status: 'pending', repinged: false },
+        { $set: { repinged: true } },
+      );
+      return result.modifiedCount === 1;
+    },
+    async pending(filter = {}) {
+      const docs = await approvals
+        .find({ ...withoutUndefined(filter), status: 'pending' })
+        .sort({ requestedAt: 1, _id: 1 })
+        .lean<ApprovalDoc[]>();
+      return docs.map(toApproval);
+    },
+  };
+}
+
+function freezeRepository({ freezes }: Models): FreezeRepository {
+  return {
+    async create({ id, ...freeze }) {
+      await freezes.create({ _id: id, ...withoutUndefined(freeze) });
+      return { id, ...freeze };
+    },
+    async get(id) {
+      return maybe(await freezes.findById(id).lean<FreezeDoc>(), toFreeze);
+    },
+    async lift(id, by: Actor, at) {
+      const doc = await freezes
+        .findOneAndUpdate(
+          { _id: id, liftedAt: { $exists: false } },
+          { $set: { liftedBy: by, liftedAt: at } },
+          AFTER,
+        )
+        .lean<FreezeDoc>();
+      return maybe(doc, toFreeze);
+    },
+    async overlapping(from, to) {
+      const docs = await freezes
+        .find({ liftedAt: { $exists: false }, startsAt: { $lt: to }, endsAt: { $gt: from } })
+        .sort({ startsAt: 1, _id: 1 })
+        .lean<FreezeDoc[]>();
+      return docs.map(toFreeze);
+    },
+  };
+}
+
+function lockRepository({ locks }: Models): LockRepository {
+  return {
+    async acquire(lock) {
+      try {
+        await locks.create(withoutUndefined(lock));
+        return true;
+      } catch (error) {
+        // The unique (service, env, kind) index from migration 0001 makes the second taker lose.
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    },
+    async release(service, env, kind: LockKind) {
+      const result = await locks.deleteOne({ service, env, kind });
+      return result.deletedCount === 1;
+    },
+    async list(filter = {}) {
+      const docs = await locks
+        .find(withoutUndefined(filter))
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<LockDoc[]>();
+      return docs.map(toLock);
+    },
+  };
+}
+
+function auditRepository({ audit }: Models): AuditRepository {
+  return {
+    async append({ id, ...entry }) {
+      await audit.create({ _id: id, ...withoutUndefined(entry) });
+    },
+    async find({ limit, since, actorId, service, env, deployId }: AuditFilter) {
+      const query: Record<string, unknown> = withoutUndefined({
+        service,
+        env,
+        deployId,
+        'actor.id': actorId,
+      });
+      if (since) query.at = { $gte: since };
+      const docs = await audit.find(query).sort({ at: -1, _id: -1 }).limit(limit).lean<AuditDoc[]>();
+      return docs.map(toAudit);
+    },
+  };
+}
+
+function settingsRepository({ settings }: Models): SettingsRepository {
+  return {
+    async get<T>(key: string) {
+      const doc = await settings.findById(key).lean<SettingDoc>();
+      return doc ? (doc.value as T) : undefined;
+    },
+    async set(key, value, at) {
+      await settings.updateOne({ _id: key }, { $set: { value, updatedAt: at } }, { upsert: true });
+    },
+  };
+}
+
+function leaseRepository({ leases }: Models): LeaseRepository {
+  return {
+    async acquire(name, holder, ttlMs, now) {
+      const expiresAt = new Date(now.getTime() + ttlMs);
+      // Renewal by the holder keeps acquiredAt; taking a free or expired lease starts a new term.
+      const renewed = await leases
+        .findOneAndUpdate({ _id: name, holder }, { $set: { expiresAt } }, AFTER)
+        .lean<LeaseDoc>();
+      if (renewed) return toLease(renewed);
+      try {
+        const taken = await leases
+          .findOneAndUpdate(
+            { _id: name, expiresAt: { $lt: now } },
+            { $set: { holder, expiresAt, acquiredAt: now } },
+            { ...AFTER, upsert: true },
+          )
+          .lean<LeaseDoc>();
+        return maybe(taken, toLease);
+      } catch (error) {
+        // The upsert tried to insert `name` while another holder's live lease exists.
+        if (isDuplicateKey(error)) return undefined;
+        throw error;
+      }
+    },
+    async release(name, holder) {
+      const result = await leases.deleteOne({ _id: name, holder });
+      return result.deletedCount === 1;
+    },
+    async get(name) {
+      return maybe(await leases.findById(name).lean<LeaseDoc>(), toLease);
+    },
+  };
+}
