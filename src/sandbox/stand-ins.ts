@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { loadConfig, type Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { startLocalDiscord, type LocalDiscord } from './discord/index.js';
+import { startLocalGitHub, type LocalGitHub, type RunTiming } from './github/index.js';
+import { startMongo, type RunningMongo } from './mongo-server.js';
+import {
+  startSandboxServices,
+  wireSandboxServices,
+  type SandboxServices,
+  type ServiceRoute,
+} from './services.js';
+
+/** Fixed identities of the sandbox bot: nothing here is a secret, the servers they open run on 127.0.0.1. */
+export const SANDBOX_APP_ID = '990000000000000900';
+export const SANDBOX_DISCORD_TOKEN = 'sandbox-discord-token.local-only';
+export const SANDBOX_GITHUB_TOKEN = 'sandbox-github-token';
+
+/** Runs finish in seconds in the sandbox, so a deploy can be watched end to end. */
+export const SANDBOX_RUN_TIMING: RunTiming = { queuedMs: 300, inProgressMs: 1500 };
+
+export interface StandInsOptions {
+  /** The configuration file the bot will use; the stand-ins are seeded from it. */
+  configFile: string;
+  /** An existing MongoDB server (MONGODB_URI); otherwise one is started. */
+  mongoUri?: string | undefined;
+  /** Database name for the bot (default: a fresh `release_console_sandbox_<hex>`). */
+  dbName?: string;
+  log?: Logger;
+  runTiming?: Partial<RunTiming>;
+  /** PORT for the bot's HTTP server (default 0: any free port). */
+  httpPort?: number;
+  logLevel?: string;
+}
+
+export interface StandIns {
+  /** The environment for `main()` (or a child process running src/main.ts). */
+  readonly env: Record<string, string>;
+  readonly config: Config;
+  readonly discord: LocalDiscord;
+  readonly github: LocalGitHub;
+  readonly services: SandboxServices;
+  readonly mongo: RunningMongo;
+  /** Closes everything in reverse order of start. */
+  stop(): Promise<void>;
+}
+
+/** Thrown when the stand-ins cannot start; the message says what to change. */
+export class StandInError extends Error {
+  override readonly name = 'StandInError';
+}
+
+/**
+ * Starts, on 127.0.0.1 only: MongoDB, the local Discord server (guild, ops channel and roles from the config;
+ * users alice R4, bob R5, carol R5, dave), the local GitHub API (every repo in `services`) and the services'
+ * health endpoints (on the port the config's health URLs name).
+ */
+export async function startStandIns(options: StandInsOptions): Promise<StandIns> {
+  const config = loadConfig({ CONFIG_FILE: options.configFile });
+  const healthPort = healthPortOf(config);
+  const routes = healthRoutes(config);
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        options.log?.warn({ err: error }, 'sandbox: a stand-in did not stop cleanly');
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    const services = await startServices(routes, healthPort, options.configFile);
+    stops.push(() => services.close());
+
+    const mongo = await startMongo({
+      mongodbUri: options.mongoUri,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    stops.push(() => mongo.stop());
+    const dbName = options.dbName ?? `release_console_sandbox_${randomBytes(4).toString('hex')}`;
+    const mongoUri = withDatabase(mongo.uri, dbName);
+    if (mongo.kind === 'external') stops.push(() => dropDatabase(mongoUri));
+
+    const guild = config.discord.guilds[0];
+    if (!guild) throw new StandInError(`${options.configFile}: discord.guilds is empty`);
+    const discordLog = options.log?.child({ component: 'local-discord' });
+    const discord = await startLocalDiscord({
+      appId: SANDBOX_APP_ID,
+      botToken: SANDBOX_DISCORD_TOKEN,
+      guild: {
+        id: guild.id,
+        name: guild.name ?? 'Release Console Sandbox',
+        channelId: config.discord.opsChannelId,
+        roles: config.discord.roles,
+      },
+      ...(discordLog
+        ? {
+            log: (line: string) => {
+              discordLog.debug(line);
+            },
+          }
+        : {}),
+    });
+    stops.push(() => discord.close());
+
+    const serviceRepos = Object.fromEntries(
+      Object.entries(config.services).map(([name, s]) => [s.repo, name]),
+    );
+    const workflows = new Set(['deploy.yml', 'smoke.yml']);
+    for (const service of Object.values(config.services)) {
+      workflows.add(service.workflow);
+      if (service.smokeWorkflow) workflows.add(service.smokeWorkflow);
+    }
+    const github = await startLocalGitHub({
+      repos: Object.keys(serviceRepos),
+      workflows: [...workflows],
+      timing: { ...SANDBOX_RUN_TIMING, ...options.runTiming },
+      token: SANDBOX_GITHUB_TOKEN,
+    });
+    stops.push(() => github.close());
+    const unwire = wireSandboxServices(github, services, serviceRepos);
+    stops.push(() => {
+      unwire();
+      return Promise.resolve();
+    });
+
+    const env: Record<string, string> = {
+      DISCORD_TOKEN: SANDBOX_DISCORD_TOKEN,
+      DISCORD_APP_ID: SANDBOX_APP_ID,
+      DISCORD_API_URL: discord.apiUrl,
+      GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN,
+      GITHUB_API_URL: github.url,
+      MONGODB_URI: mongoUri,
+      PORT: String(options.httpPort ?? 0),
+      CONFIG_FILE: options.configFile,
+      LOG_LEVEL: options.logLevel ?? 'info',
+    };
+    return { env, config, discord, github, services, mongo, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** One route per environment that has a health URL. */
+export function healthRoutes(config: Config): ServiceRoute[] {
+  return Object.entries(config.services).flatMap(([service, s]) =>
+    s.environments.flatMap((env) =>
+      env.healthUrl ? [{ service, env: env.name, path: new URL(env.healthUrl).pathname }] : [],
+    ),
+  );
+}
+
+/** The loopback port every health URL names; the sandbox answers them all on that one port. */
+export function healthPortOf(config: Config): number | undefined {
+  const origins = new Set<string>();
+  for (const service of Object.values(config.services))
+    for (const env of service.environments) if (env.healthUrl) origins.add(new URL(env.healthUrl).origin);
+  if (origins.size === 0) return undefined;
+  const [origin] = [...origins];
+  const url = new URL(origin ?? '');
+  if (origins.size > 1 || !['127.0.0.1', 'localhost'].includes(url.hostname) || !url.port) {
+    throw new StandInError(
+      `${config.configFile}: the sandbox answers health URLs on one loopback port; found ${[...origins].join(', ')}`,
+    );
+  }
+  return Number(url.port);
+}
+
+async function startServices(
+  routes: readonly ServiceRoute[],
+  port: number | undefined,
+  configFile: string,
+): Promise<SandboxServices> {
+  try {
+    return await startSandboxServices({ routes, ...(port === undefined ? {} : { port }) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StandInError(
+        `port ${port ?? 0} on 127.0.0.1 is in use: the sandbox answers the health URLs of ${configFile} there. ` +
+          'Stop whatever uses it, or point CONFIG_FILE at a copy whose healthUrls use a free port.',
+      );
+    }
+    throw error;
+  }
+}
+
+/** Puts `dbName` in the path of a MongoDB URI, keeping its options. */
+export function withDatabase(uri: string, dbName: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match?.[1]) throw new StandInError('MONGODB_URI is not a mongodb:// URI');
+  return `${match[1]}/${dbName}${match[2] ?? ''}`;
+}
+
+/** Drops the sandbox's own database on a server that outlives the sandbox (bounded: never blocks a stop). */
+async function dropDatabase(uri: string): Promise<void> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 3_000 });
+  try {
+    await connection.asPromise();
+    await connection.dropDatabase();
+  } finally {
+    await connection.close();
+  }
+}
