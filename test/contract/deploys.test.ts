@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { NewDeploy } from '../../src/app/ports.js';
+import type { DeployPatch, NewDeploy } from '../../src/app/ports.js';
 import { alice, at, bob, forEachBackend, uid } from './backends.js';
 
 const newDeploy = (over: Partial<NewDeploy> = {}): NewDeploy => ({
@@ -18,7 +18,7 @@ const newDeploy = (over: Partial<NewDeploy> = {}): NewDeploy => ({
 
 forEachBackend('DeployRepository', (repos) => {
   it('creates and reads back a deploy with its dates, rev 1 and updatedAt = createdAt', async () => {
-    const deploy = newDeploy({ runUrl: undefined } as Partial<NewDeploy>);
+    const deploy = newDeploy({ runUrl: undefined } as unknown as Partial<NewDeploy>);
     const created = await repos().deploys.create(deploy);
     const read = await repos().deploys.get(deploy.id);
     const { runUrl: _runUrl, ...expected } = deploy as NewDeploy & { runUrl?: string };
@@ -34,7 +34,7 @@ forEachBackend('DeployRepository', (repos) => {
     const approved = await repos().deploys.transition(
       deploy.id,
       ['awaiting_approval'],
-      { state: 'approved', approvedBy: bob, decidedAt: at(1), runUrl: undefined },
+      { state: 'approved', approvedBy: bob, decidedAt: at(1), runUrl: undefined } as unknown as DeployPatch,
       at(1),
     );
     expect(approved).toMatchObject({
