@@ -10,7 +10,13 @@ export const approve = defineCommand({
   data: new SlashCommandBuilder()
     .setName('approve')
     .setDescription('Approve a pending deploy (R5, not your own)')
-    .addStringOption((o) => o.setName('id').setDescription('The deploy id shown on the card, e.g. D7K3F9QXA').setRequired(true).setMaxLength(20))
+    .addStringOption((o) =>
+      o
+        .setName('id')
+        .setDescription('The deploy id shown on the card, e.g. D7K3F9QXA')
+        .setRequired(true)
+        .setMaxLength(20),
+    )
     .toJSON(),
   options: z.object({
     id: z
@@ -19,7 +25,10 @@ export const approve = defineCommand({
       .transform((text, ctx) => {
         const id = parseId(text, 'D');
         if (!id) {
-          ctx.addIssue({ code: 'custom', message: 'is not a deploy id (it looks like D7K3F9QXA, on the card)' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'is not a deploy id (it looks like D7K3F9QXA, on the card)',
+          });
           return z.NEVER;
         }
         return id;

@@ -13,7 +13,10 @@ const since = z
     if (ago !== undefined) return { ago };
     const at = Date.parse(text);
     if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(at)) return { at: new Date(at) };
-    ctx.addIssue({ code: 'custom', message: 'must be a duration like "24h" or "7d", or a date like 2026-11-01' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a duration like "24h" or "7d", or a date like 2026-11-01',
+    });
     return z.NEVER;
   });
 
@@ -26,19 +29,29 @@ export const audit = defineCommand({
     .addUserOption((o) => o.setName('actor').setDescription('Only what this person did'))
     .addStringOption((o) => o.setName('since').setDescription('"24h", "7d" or a date (2026-11-01)'))
     .addStringOption((o) =>
-      o.setName('format').setDescription('Attach every matching entry').addChoices({ name: 'CSV', value: 'csv' }, { name: 'JSON', value: 'json' }),
+      o
+        .setName('format')
+        .setDescription('Attach every matching entry')
+        .addChoices({ name: 'CSV', value: 'csv' }, { name: 'JSON', value: 'json' }),
     )
     .toJSON(),
   options: z.object({
     service: z.string().trim().min(1).max(40).optional(),
-    actor: z.string().regex(/^\d{5,20}$/).optional(),
+    actor: z
+      .string()
+      .regex(/^\d{5,20}$/)
+      .optional(),
     since: since.optional(),
     format: z.enum(['csv', 'json']).optional(),
   }),
   ephemeral: true,
   async run({ options, deps }) {
     const now = deps.clock.now();
-    const from = options.since ? ('ago' in options.since ? new Date(now.getTime() - options.since.ago) : options.since.at) : undefined;
+    const from = options.since
+      ? 'ago' in options.since
+        ? new Date(now.getTime() - options.since.ago)
+        : options.since.at
+      : undefined;
     const entries = await deps.repos.audit.find({
       ...(options.service ? { service: options.service } : {}),
       ...(options.actor ? { actorId: options.actor } : {}),

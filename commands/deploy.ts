@@ -11,9 +11,18 @@ export const deploy = defineCommand({
   data: new SlashCommandBuilder()
     .setName('deploy')
     .setDescription('Deploy a service to an environment (prod needs an R5 approval)')
-    .addStringOption((o) => o.setName('service').setDescription('The service').setRequired(true).setAutocomplete(true))
-    .addStringOption((o) => o.setName('env').setDescription('The environment').setRequired(true).setAutocomplete(true))
-    .addStringOption((o) => o.setName('ref').setDescription('Branch, tag or SHA (default: the service default ref)').setMaxLength(200))
+    .addStringOption((o) =>
+      o.setName('service').setDescription('The service').setRequired(true).setAutocomplete(true),
+    )
+    .addStringOption((o) =>
+      o.setName('env').setDescription('The environment').setRequired(true).setAutocomplete(true),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('ref')
+        .setDescription('Branch, tag or SHA (default: the service default ref)')
+        .setMaxLength(200),
+    )
     .addStringOption((o) => o.setName('reason').setDescription('Why (shown on the card)').setMaxLength(500))
     .toJSON(),
   options: z.object({
@@ -48,7 +57,9 @@ export const deploy = defineCommand({
     }
     if (focused.name === 'env') {
       const service = deps.config.services[String(options.service ?? '')];
-      const envs = service ? service.environments.map((e) => e.name) : [deps.config.stagingEnvironment, deps.config.prodEnvironment];
+      const envs = service
+        ? service.environments.map((e) => e.name)
+        : [deps.config.stagingEnvironment, deps.config.prodEnvironment];
       return envs.filter((e) => e.startsWith(typed)).map((e) => ({ name: e, value: e }));
     }
     return [];

@@ -10,17 +10,29 @@ export const history = defineCommand({
   data: new SlashCommandBuilder()
     .setName('history')
     .setDescription('Recent deploys of a service')
-    .addStringOption((o) => o.setName('service').setDescription('The service').setRequired(true).setAutocomplete(true))
+    .addStringOption((o) =>
+      o.setName('service').setDescription('The service').setRequired(true).setAutocomplete(true),
+    )
     .addStringOption((o) => o.setName('env').setDescription('Only this environment').setAutocomplete(true))
     .toJSON(),
-  options: z.object({ service: z.string().trim().min(1).max(40), env: z.string().trim().min(1).max(40).optional() }),
+  options: z.object({
+    service: z.string().trim().min(1).max(40),
+    env: z.string().trim().min(1).max(40).optional(),
+  }),
   ephemeral: true,
   async run({ options, deps }) {
     if (!deps.config.services[options.service]) {
-      throw new UserFacingError('UNKNOWN_SERVICE', `Unknown service "${options.service}". Known services: ${Object.keys(deps.config.services).join(', ')}.`);
+      throw new UserFacingError(
+        'UNKNOWN_SERVICE',
+        `Unknown service "${options.service}". Known services: ${Object.keys(deps.config.services).join(', ')}.`,
+      );
     }
     if (options.env) resolveTarget(deps, options.service, options.env);
-    const deploys = await deps.repos.deploys.history({ service: options.service, ...(options.env ? { env: options.env } : {}), limit: 15 });
+    const deploys = await deps.repos.deploys.history({
+      service: options.service,
+      ...(options.env ? { env: options.env } : {}),
+      limit: 15,
+    });
     return renderHistory(options.service, options.env, deploys);
   },
   async autocomplete({ focused, options, deps }) {

@@ -1,4 +1,8 @@
-import type { ButtonDefinition, ModalDefinition, RegisteredCommand } from '../src/adapters/discord/command.js';
+import type {
+  ButtonDefinition,
+  ModalDefinition,
+  RegisteredCommand,
+} from '../src/adapters/discord/command.js';
 import { approve } from './approve.js';
 import { audit } from './audit.js';
 import { deploy } from './deploy.js';

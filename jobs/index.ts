@@ -5,4 +5,10 @@ import { offerQueuedJob } from './offer-queued.js';
 import { trackRuns } from './track-runs.js';
 
 /** Every durable job, listed explicitly. */
-export const jobs: readonly RegisteredJob[] = [trackRuns, approvalReminder, approvalExpiry, dispatchCheck, offerQueuedJob];
+export const jobs: readonly RegisteredJob[] = [
+  trackRuns,
+  approvalReminder,
+  approvalExpiry,
+  dispatchCheck,
+  offerQueuedJob,
+];

@@ -14,16 +14,14 @@ export class ConfigError extends Error {
 }
 
 const snowflake = z.string().regex(/^\d{5,20}$/, 'must be a Discord id (digits)');
-const duration = z
-  .string()
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration like "90s", "15m", "2h" or "1h30m"' });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration like "90s", "15m", "2h" or "1h30m"' });
+    return z.NEVER;
+  }
+  return ms;
+});
 const timeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: tz });
@@ -59,7 +57,11 @@ const serviceSchema = z
     const seen = new Set<string>();
     service.environments.forEach((env, index) => {
       if (seen.has(env.name)) {
-        ctx.addIssue({ code: 'custom', path: ['environments', index, 'name'], message: 'duplicate environment' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', index, 'name'],
+          message: 'duplicate environment',
+        });
       }
       seen.add(env.name);
     });
@@ -100,7 +102,10 @@ const fileSchema = z
     nightlySmoke: z
       .strictObject({ cron: cron.default('0 2 * * *'), timezone: timeZone.default('UTC') })
       .prefault({}),
-    services: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'service names are lower-case'), serviceSchema),
+    services: z.record(
+      z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'service names are lower-case'),
+      serviceSchema,
+    ),
     freezeWindows: z.array(freezeWindowSchema).default([]),
   })
   .superRefine((file, ctx) => {
@@ -137,11 +142,16 @@ const envSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['GITHUB_APP_ID'],
-        message: 'a GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID together',
+        message:
+          'a GitHub App needs GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID together',
       });
     }
     if (env.DISCORD_TOKEN && !env.DISCORD_APP_ID) {
-      ctx.addIssue({ code: 'custom', path: ['DISCORD_APP_ID'], message: 'required when DISCORD_TOKEN is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DISCORD_APP_ID'],
+        message: 'required when DISCORD_TOKEN is set',
+      });
     }
   });
 
@@ -158,7 +168,9 @@ export interface Config extends FileConfig {
 /** Formats a zod issue path the way a person reads it: services.api.environments[1].healthUrl */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
     .join('');
 }
 
@@ -181,7 +193,10 @@ export function parseConfig(source: string, fileName: string, env: NodeJS.Proces
     raw = extname(fileName) === '.json' ? JSON.parse(source) : parseYaml(source);
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : 'unreadable';
-    throw new ConfigError([...problems, `${fileName}: not valid ${extname(fileName) === '.json' ? 'JSON' : 'YAML'}: ${message ?? ''}`]);
+    throw new ConfigError([
+      ...problems,
+      `${fileName}: not valid ${extname(fileName) === '.json' ? 'JSON' : 'YAML'}: ${message ?? ''}`,
+    ]);
   }
   const fileResult = fileSchema.safeParse(raw ?? {});
   if (!fileResult.success) problems.push(...problemsOf(fileResult.error));

@@ -6,7 +6,12 @@ import { jobs } from '../jobs/index.js';
 import type { AppDeps, InstanceInfo } from './app/deps.js';
 import { isMaintenanceOn } from './app/settings.js';
 import { RunWatch } from './app/deploys/track.js';
-import { createGateway, createRest, registerCommands, type DiscordGateway } from './adapters/discord/gateway.js';
+import {
+  createGateway,
+  createRest,
+  registerCommands,
+  type DiscordGateway,
+} from './adapters/discord/gateway.js';
 import { createDiscordNotifier } from './adapters/discord/notifier.js';
 import { createGitHubWebhookHandler } from './adapters/http/github-webhook.js';
 import { createInteractionRouter } from './adapters/discord/router.js';
@@ -38,14 +43,19 @@ export interface MainOptions {
 const STOP_BUDGET_MS = 8_000;
 
 /** The composition root: reads the configuration, wires the real adapters, and starts the bot. */
-export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOptions = {}): Promise<RunningApp> {
+export async function main(
+  env: NodeJS.ProcessEnv = process.env,
+  options: MainOptions = {},
+): Promise<RunningApp> {
   const config = loadConfig(env);
   const log = options.logger ?? createLogger({ level: config.env.LOG_LEVEL });
   const instanceId = config.env.INSTANCE_ID ?? `${hostname()}-${randomUUID().slice(0, 6)}`;
   const metrics = createMetrics();
   if (!config.env.MONGODB_URI) throw new ConfigError(['env.MONGODB_URI: required']);
   if (!config.env.DISCORD_TOKEN || !config.env.DISCORD_APP_ID) {
-    throw new ConfigError(['env.DISCORD_TOKEN: required to run the bot (npm start without it runs the sandbox)']);
+    throw new ConfigError([
+      'env.DISCORD_TOKEN: required to run the bot (npm start without it runs the sandbox)',
+    ]);
   }
 
   const connection = await connectMongo(config.env.MONGODB_URI, { log });
@@ -74,7 +84,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOp
     log: log.child({ component: 'jobs' }),
     isPaused: () => isMaintenanceOn(repos.settings),
   });
-  const rest = { token: config.env.DISCORD_TOKEN, ...(config.env.DISCORD_API_URL ? { api: config.env.DISCORD_API_URL } : {}) };
+  const rest = {
+    token: config.env.DISCORD_TOKEN,
+    ...(config.env.DISCORD_API_URL ? { api: config.env.DISCORD_API_URL } : {}),
+  };
   const discordRest = createRest(rest);
   const deps: AppDeps = {
     config,
@@ -113,7 +126,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: MainOp
             checks: { mongo: 'ok', mongoMs, jobs: scheduler.started, role, instance: instanceId },
           };
         } catch {
-          return { ready: false, checks: { mongo: 'unreachable', jobs: scheduler.started, role, instance: instanceId } };
+          return {
+            ready: false,
+            checks: { mongo: 'unreachable', jobs: scheduler.started, role, instance: instanceId },
+          };
         }
       },
       ...(config.env.GITHUB_WEBHOOK_SECRET
@@ -167,7 +183,9 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     app = await main(env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Release Console cannot start: invalid configuration\n${error.problems.join('\n')}\n`);
+      process.stderr.write(
+        `Release Console cannot start: invalid configuration\n${error.problems.join('\n')}\n`,
+      );
       process.exit(2);
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -19,7 +19,11 @@ export interface InstanceInfo {
 /** Durable jobs (agenda) as the app sees them. */
 export interface JobScheduler {
   /** Runs the job `name` at `at` (now when omitted). `uniqueKey` makes scheduling it twice a no-op. */
-  schedule(name: string, data: Record<string, unknown>, options?: { at?: Date; uniqueKey?: string }): Promise<void>;
+  schedule(
+    name: string,
+    data: Record<string, unknown>,
+    options?: { at?: Date; uniqueKey?: string },
+  ): Promise<void>;
   cancel(name: string, data: Record<string, unknown>): Promise<number>;
   stats(): Promise<{ queued: number; running: number; failed: number }>;
 }

@@ -44,7 +44,10 @@ export async function healthReport(deps: AppDeps): Promise<HealthReport> {
     bounded(deps.db.ping(), 'unreachable' as const),
     bounded(deps.jobs.stats(), 'unavailable' as const),
     bounded(deps.github.rateLimit(), 'unavailable' as const),
-    bounded(repos.settings.get<{ on: boolean; reason: string; by: { name: string } }>('maintenance'), undefined),
+    bounded(
+      repos.settings.get<{ on: boolean; reason: string; by: { name: string } }>('maintenance'),
+      undefined,
+    ),
     bounded(
       Promise.all(
         pairs.map(async ({ service, env }) => {
@@ -55,7 +58,15 @@ export async function healthReport(deps: AppDeps): Promise<HealthReport> {
           return {
             service,
             env,
-            ...(deployed ? { deployed: { version: deployed.version ?? '?', sha: deployed.sha, at: deployed.finishedAt ?? deployed.updatedAt } } : {}),
+            ...(deployed
+              ? {
+                  deployed: {
+                    version: deployed.version ?? '?',
+                    sha: deployed.sha,
+                    at: deployed.finishedAt ?? deployed.updatedAt,
+                  },
+                }
+              : {}),
             ...(verified ? { verified: { version: verified.version ?? '?', sha: verified.sha } } : {}),
           };
         }),

@@ -12,7 +12,10 @@ export interface CardLocation {
  */
 export interface DeployNotifier {
   /** Posts the deploy's card the first time, edits it in place afterwards (re-rendered from the record). */
-  syncCard(deploy: Deploy, extra?: { approval?: Approval; stuck?: boolean; pingApprovers?: boolean }): Promise<CardLocation | undefined>;
+  syncCard(
+    deploy: Deploy,
+    extra?: { approval?: Approval; stuck?: boolean; pingApprovers?: boolean },
+  ): Promise<CardLocation | undefined>;
   /** The half-time reminder for a pending approval: pings the R5 role once more. */
   remindApprovers(deploy: Deploy, approval: Approval): Promise<void>;
   /** A line of progress in the thread under the card. */

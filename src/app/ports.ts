@@ -12,7 +12,9 @@ import type {
 } from '../domain/model.js';
 
 /** Fields a writer may change on a deploy (everything but identity and bookkeeping). */
-export type DeployPatch = Partial<Omit<Deploy, 'id' | 'kind' | 'service' | 'env' | 'createdAt' | 'rev' | 'requestedBy'>>;
+export type DeployPatch = Partial<
+  Omit<Deploy, 'id' | 'kind' | 'service' | 'env' | 'createdAt' | 'rev' | 'requestedBy'>
+>;
 export type NewDeploy = Omit<Deploy, 'rev' | 'updatedAt'>;
 
 export interface DeployRepository {
@@ -22,15 +24,27 @@ export interface DeployRepository {
    * The atomic step of every state change: applies `patch` only if the deploy is still in one of `from`.
    * Returns the updated deploy, or undefined when it was not in those states (someone else moved it first).
    */
-  transition(id: string, from: readonly DeployState[], patch: DeployPatch, now: Date): Promise<Deploy | undefined>;
+  transition(
+    id: string,
+    from: readonly DeployState[],
+    patch: DeployPatch,
+    now: Date,
+  ): Promise<Deploy | undefined>;
   /** Applies `patch` whatever the state (message ids, verification details); undefined when missing. */
   update(id: string, patch: DeployPatch, now: Date): Promise<Deploy | undefined>;
   /** Deploys of service+env in any of `states`, newest first. */
-  findByStates(states: readonly DeployState[], filter?: { service?: string; env?: string }): Promise<Deploy[]>;
+  findByStates(
+    states: readonly DeployState[],
+    filter?: { service?: string; env?: string },
+  ): Promise<Deploy[]>;
   /** Recent deploys, newest first (createdAt). */
   history(filter: { service?: string; env?: string; limit: number }): Promise<Deploy[]>;
   /** The newest succeeded deploy of service+env, or of a given sha there. */
-  lastSucceeded(service: string, env: string, filter?: { sha?: string; verifiedOnly?: boolean; before?: Date }): Promise<Deploy | undefined>;
+  lastSucceeded(
+    service: string,
+    env: string,
+    filter?: { sha?: string; verifiedOnly?: boolean; before?: Date },
+  ): Promise<Deploy | undefined>;
   findByRunId(runId: number): Promise<Deploy | undefined>;
 }
 

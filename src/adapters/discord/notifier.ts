@@ -1,5 +1,11 @@
 import type { REST } from '@discordjs/rest';
-import { ButtonStyle, ComponentType, Routes, type APIMessage, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  Routes,
+  type APIMessage,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
 import type { CardLocation, DeployNotifier } from '../../app/notifier.js';
 import type { Config } from '../../config.js';
 import type { Deploy } from '../../domain/model.js';
@@ -26,7 +32,10 @@ export function createDiscordNotifier(options: {
   config: Config;
   log: Logger;
   /** Records where the card was posted (and its thread), so later edits find it. */
-  saveCardLocation: (deployId: string, location: { channelId: string; messageId: string; threadId?: string }) => Promise<void>;
+  saveCardLocation: (
+    deployId: string,
+    location: { channelId: string; messageId: string; threadId?: string },
+  ) => Promise<void>;
 }): DeployNotifier {
   const { rest, config, log } = options;
   const channelId = config.discord.opsChannelId;
@@ -38,7 +47,11 @@ export function createDiscordNotifier(options: {
     const thread = (await rest.post(Routes.threads(deploy.channelId ?? channelId, deploy.messageId), {
       body: { name: `${deploy.service} → ${deploy.env} · ${deploy.id}`, auto_archive_duration: 1440 },
     })) as { id: string };
-    await options.saveCardLocation(deploy.id, { channelId: deploy.channelId ?? channelId, messageId: deploy.messageId, threadId: thread.id });
+    await options.saveCardLocation(deploy.id, {
+      channelId: deploy.channelId ?? channelId,
+      messageId: deploy.messageId,
+      threadId: thread.id,
+    });
     return thread.id;
   }
 
@@ -55,7 +68,9 @@ export function createDiscordNotifier(options: {
         return { channelId: target, messageId: deploy.messageId };
       }
       const r5 = config.discord.roles.r5;
-      const content = extra.pingApprovers ? `<@&${r5}> approval needed: ${deploy.service} → ${deploy.env} (${deploy.id})` : undefined;
+      const content = extra.pingApprovers
+        ? `<@&${r5}> approval needed: ${deploy.service} → ${deploy.env} (${deploy.id})`
+        : undefined;
       const message = (await rest.post(Routes.channelMessages(channelId), {
         body: body({ ...view, ...(content ? { content } : {}) }, extra.pingApprovers ? [r5] : []),
       })) as APIMessage;
@@ -66,7 +81,9 @@ export function createDiscordNotifier(options: {
 
     async remindApprovers(deploy, approval) {
       const r5 = config.discord.roles.r5;
-      const link = deploy.messageId ? ` https://discord.com/channels/${config.discord.guilds[0]?.id ?? '@me'}/${channelId}/${deploy.messageId}` : '';
+      const link = deploy.messageId
+        ? ` https://discord.com/channels/${config.discord.guilds[0]?.id ?? '@me'}/${channelId}/${deploy.messageId}`
+        : '';
       await rest.post(Routes.channelMessages(channelId), {
         body: body(
           {
@@ -88,7 +105,9 @@ export function createDiscordNotifier(options: {
     },
 
     async postMarker(deploy) {
-      await rest.post(Routes.channelMessages(channelId), { body: body(renderDeployMarker(deploy, { repo: repoOf(deploy) })) });
+      await rest.post(Routes.channelMessages(channelId), {
+        body: body(renderDeployMarker(deploy, { repo: repoOf(deploy) })),
+      });
     },
 
     async tellRequester(deploy, text, offer) {

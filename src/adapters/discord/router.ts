@@ -58,10 +58,14 @@ function actingMember(interaction: Interaction): ActingMember {
   const member = interaction.member as GuildMember | APIInteractionGuildMember | null;
   let roleIds: string[] = [];
   if (member) {
-    roleIds = Array.isArray(member.roles) ? [...member.roles] : [...(member as GuildMember).roles.cache.keys()];
+    roleIds = Array.isArray(member.roles)
+      ? [...member.roles]
+      : [...(member as GuildMember).roles.cache.keys()];
   }
   const memberName =
-    member && 'displayName' in member ? member.displayName : (member as APIInteractionGuildMember | null)?.nick;
+    member && 'displayName' in member
+      ? member.displayName
+      : (member as APIInteractionGuildMember | null)?.nick;
   return {
     id: interaction.user.id,
     name: memberName ?? interaction.user.globalName ?? interaction.user.username,
@@ -79,7 +83,8 @@ function describeZodError(error: z.ZodError): string {
     .join('\n');
 }
 
-const UNAVAILABLE_ERRORS = /Mongo(ServerSelection|Network|NotConnected|Topology)|buffering timed out|connection .* closed/i;
+const UNAVAILABLE_ERRORS =
+  /Mongo(ServerSelection|Network|NotConnected|Topology)|buffering timed out|connection .* closed/i;
 
 /**
  * Turns any failure into an answer for the person: their mistake (UserFacingError, bad options) in plain
@@ -91,7 +96,9 @@ export function viewForError(error: unknown, log: Logger): MessageView {
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
   if (UNAVAILABLE_ERRORS.test(text)) {
     log.warn({ err: error }, 'dependency unavailable');
-    return errorView('Release Console is temporarily unavailable (database unreachable). Please try again shortly.');
+    return errorView(
+      'Release Console is temporarily unavailable (database unreachable). Please try again shortly.',
+    );
   }
   const ref = randomUUID().slice(0, 8);
   log.error({ err: error, ref }, 'interaction failed');
@@ -114,7 +121,9 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     }
     const raw = flattenOptions(interaction.options.data);
     const parsed = command.options.safeParse(raw);
-    const ephemeral = !parsed.success || (typeof command.ephemeral === 'function' ? command.ephemeral(parsed.data) : command.ephemeral);
+    const ephemeral =
+      !parsed.success ||
+      (typeof command.ephemeral === 'function' ? command.ephemeral(parsed.data) : command.ephemeral);
     // Acknowledge first: Discord allows 3 s, and gates and GitHub calls may take longer.
     await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
     metrics.interactionAckSeconds.observe({ kind: 'command' }, (Date.now() - received) / 1000);
@@ -160,7 +169,10 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     const button = parsedId && buttons.get(parsedId.action);
     const child = log.child({ interactionId: interaction.id, button: parsedId?.action, id: parsedId?.id });
     if (!parsedId || !button) {
-      await interaction.reply({ ...toPayload(errorView('This button is no longer active.')), flags: MessageFlags.Ephemeral });
+      await interaction.reply({
+        ...toPayload(errorView('This button is no longer active.')),
+        flags: MessageFlags.Ephemeral,
+      });
       return;
     }
     const context = {
@@ -203,7 +215,10 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     const modal = parsedId && modals.get(parsedId.action);
     const child = log.child({ interactionId: interaction.id, modal: parsedId?.action, id: parsedId?.id });
     if (!parsedId || !modal) {
-      await interaction.reply({ ...toPayload(errorView('This form is no longer active.')), flags: MessageFlags.Ephemeral });
+      await interaction.reply({
+        ...toPayload(errorView('This form is no longer active.')),
+        flags: MessageFlags.Ephemeral,
+      });
       return;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });

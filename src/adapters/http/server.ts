@@ -12,7 +12,10 @@ export interface HttpHandlers {
   /** /readyz: MongoDB reachable, jobs started. */
   readiness(): Promise<Readiness>;
   /** POST /github/webhook, when configured: gets the raw body for signature checks. */
-  githubWebhook?: (headers: IncomingMessage['headers'], body: string) => Promise<{ status: number; body?: string }>;
+  githubWebhook?: (
+    headers: IncomingMessage['headers'],
+    body: string,
+  ) => Promise<{ status: number; body?: string }>;
 }
 
 export interface HttpServer {
@@ -53,7 +56,11 @@ export async function startHttpServer(options: {
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, JSON.stringify({ status: 'ok' }));
     if (req.method === 'GET' && path === '/readyz') {
       const readiness = await handlers.readiness();
-      return send(res, readiness.ready ? 200 : 503, JSON.stringify({ status: readiness.ready ? 'ready' : 'not ready', ...readiness.checks }));
+      return send(
+        res,
+        readiness.ready ? 200 : 503,
+        JSON.stringify({ status: readiness.ready ? 'ready' : 'not ready', ...readiness.checks }),
+      );
     }
     if (req.method === 'GET' && path === '/metrics') {
       return send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);

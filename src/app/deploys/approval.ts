@@ -33,14 +33,25 @@ export async function askForApproval(
   const waiting = await move(deps, deploy, 'requestApproval', snapshot, { actor: note.actor });
   if (!waiting) return { kind: 'lost-race', deploy };
   await syncCard(deps, waiting, { approval, pingApprovers: true });
-  await deps.jobs.schedule(APPROVAL_JOBS.remind, { deployId: deploy.id }, { at: approval.repingAt, uniqueKey: `remind:${deploy.id}` });
-  await deps.jobs.schedule(APPROVAL_JOBS.expire, { deployId: deploy.id }, { at: approval.expiresAt, uniqueKey: `expire:${deploy.id}` });
+  await deps.jobs.schedule(
+    APPROVAL_JOBS.remind,
+    { deployId: deploy.id },
+    { at: approval.repingAt, uniqueKey: `remind:${deploy.id}` },
+  );
+  await deps.jobs.schedule(
+    APPROVAL_JOBS.expire,
+    { deployId: deploy.id },
+    { at: approval.expiresAt, uniqueKey: `expire:${deploy.id}` },
+  );
   return { kind: 'awaiting_approval', deploy: (await deps.repos.deploys.get(deploy.id)) ?? waiting };
 }
 
 /** Half-time reminder: once, and only while the approval is still pending. */
 export async function remindApprovers(deps: AppDeps, deployId: string): Promise<void> {
-  const [deploy, approval] = await Promise.all([deps.repos.deploys.get(deployId), deps.repos.approvals.get(deployId)]);
+  const [deploy, approval] = await Promise.all([
+    deps.repos.deploys.get(deployId),
+    deps.repos.approvals.get(deployId),
+  ]);
   if (!deploy || !approval || approval.status !== 'pending' || deploy.state !== 'awaiting_approval') return;
   if (!(await deps.repos.approvals.markRepinged(deployId))) return;
   await deps.notifier.remindApprovers(deploy, approval);
@@ -48,15 +59,24 @@ export async function remindApprovers(deps: AppDeps, deployId: string): Promise<
 
 /** Expiry: a still-pending approval closes, the card says so, and it is audited. */
 export async function expireApproval(deps: AppDeps, deployId: string): Promise<void> {
-  const [deploy, approval] = await Promise.all([deps.repos.deploys.get(deployId), deps.repos.approvals.get(deployId)]);
+  const [deploy, approval] = await Promise.all([
+    deps.repos.deploys.get(deployId),
+    deps.repos.approvals.get(deployId),
+  ]);
   if (!deploy || !approval || approval.status !== 'pending') return;
   const now = deps.clock.now();
   if (approval.expiresAt.getTime() > now.getTime()) return; // not yet: a clock skew between instances
   const closed = await deps.repos.approvals.decide(deployId, 'expired', { at: now });
   if (!closed) return;
-  const expired = await move(deps, deploy, 'expire', { finishedAt: now, outcomeReason: 'No R5 approved it before it expired.' }, {
-    actor: { id: 'system', name: 'Release Console' },
-    reason: 'approval expired',
-  });
+  const expired = await move(
+    deps,
+    deploy,
+    'expire',
+    { finishedAt: now, outcomeReason: 'No R5 approved it before it expired.' },
+    {
+      actor: { id: 'system', name: 'Release Console' },
+      reason: 'approval expired',
+    },
+  );
   if (expired) await syncCard(deps, expired, { approval: closed });
 }

@@ -17,15 +17,28 @@ export function resolveTarget(deps: AppDeps, service: string, env: string): Targ
   const serviceConfig = deps.config.services[service];
   if (!serviceConfig) {
     const known = Object.keys(deps.config.services).join(', ');
-    throw new UserFacingError('UNKNOWN_SERVICE', `Unknown service "${service.slice(0, 40)}". Known services: ${known}.`);
+    throw new UserFacingError(
+      'UNKNOWN_SERVICE',
+      `Unknown service "${service.slice(0, 40)}". Known services: ${known}.`,
+    );
   }
   const envConfig = environmentOf(deps.config, service, env);
   if (!envConfig) {
     const known = serviceConfig.environments.map((e) => e.name).join(', ');
-    throw new UserFacingError('UNKNOWN_ENV', `Unknown environment "${env.slice(0, 40)}" for ${service}. Choose one of: ${known}.`);
+    throw new UserFacingError(
+      'UNKNOWN_ENV',
+      `Unknown environment "${env.slice(0, 40)}" for ${service}. Choose one of: ${known}.`,
+    );
   }
   const isProd = env === deps.config.prodEnvironment;
-  return { service, env, serviceConfig, envConfig, isProd, needsApproval: envConfig.requiresApproval ?? isProd };
+  return {
+    service,
+    env,
+    serviceConfig,
+    envConfig,
+    isProd,
+    needsApproval: envConfig.requiresApproval ?? isProd,
+  };
 }
 
 export function targetOf(deps: AppDeps, deploy: Deploy): Target {

@@ -48,29 +48,54 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
   if (approval.expiresAt.getTime() <= now.getTime()) {
     throw new UserFacingError('EXPIRED', `The approval for ${deploy.id} has expired; ask for a new deploy.`);
   }
-  if (approval.sha !== deploy.sha) throw new UserFacingError('ALREADY_DECIDED', 'This approval was for another commit.');
+  if (approval.sha !== deploy.sha)
+    throw new UserFacingError('ALREADY_DECIDED', 'This approval was for another commit.');
 
   const check = await checkGates(deps, deploy, { withCommits: false });
   if (check.blocking) {
-    const voided = await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: check.blocking.reason });
+    const voided = await deps.repos.approvals.decide(deploy.id, 'void', {
+      at: now,
+      voidReason: check.blocking.reason,
+    });
     if (voided) {
       const event = check.blocking.waitable ? 'requeue' : 'deny';
-      const moved = await move(deps, deploy, event, {
-        gates: check.lines,
-        ...(event === 'requeue' ? { waitingFor: `${check.blocking.code}: ${check.blocking.reason}` } : { outcomeReason: check.blocking.reason, finishedAt: now }),
-      }, { actor, reason: `approval void: ${check.blocking.code}` });
+      const moved = await move(
+        deps,
+        deploy,
+        event,
+        {
+          gates: check.lines,
+          ...(event === 'requeue'
+            ? { waitingFor: `${check.blocking.code}: ${check.blocking.reason}` }
+            : { outcomeReason: check.blocking.reason, finishedAt: now }),
+        },
+        { actor, reason: `approval void: ${check.blocking.code}` },
+      );
       if (moved) await syncCard(deps, moved, { approval: voided });
     }
     throw new UserFacingError(check.blocking.code, `Not approved: ${check.blocking.reason}`);
   }
 
-  const decided = await deps.repos.approvals.decide(deploy.id, 'approved', { by: { id: actor.id, name: actor.name }, at: now });
+  const decided = await deps.repos.approvals.decide(deploy.id, 'approved', {
+    by: { id: actor.id, name: actor.name },
+    at: now,
+  });
   if (!decided) {
     const latest = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
     throw new UserFacingError('ALREADY_DECIDED', stateMessage(latest));
   }
-  const approved = await move(deps, deploy, 'approve', { approvedBy: { id: actor.id, name: actor.name }, decidedAt: now, gates: check.lines }, { actor });
-  if (!approved) throw new UserFacingError('ALREADY_DECIDED', stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy));
+  const approved = await move(
+    deps,
+    deploy,
+    'approve',
+    { approvedBy: { id: actor.id, name: actor.name }, decidedAt: now, gates: check.lines },
+    { actor },
+  );
+  if (!approved)
+    throw new UserFacingError(
+      'ALREADY_DECIDED',
+      stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
+    );
   return dispatchDeploy(deps, approved, { actor, gatesChecked: true });
 }
 
@@ -79,9 +104,18 @@ export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: strin
   const permission = canRejectDeploy(actor, deps.config.discord.roles, deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const now = deps.clock.now();
-  const decided = await deps.repos.approvals.decide(deploy.id, 'rejected', { by: { id: actor.id, name: actor.name }, at: now });
+  const decided = await deps.repos.approvals.decide(deploy.id, 'rejected', {
+    by: { id: actor.id, name: actor.name },
+    at: now,
+  });
   if (!decided) throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
-  const rejected = await move(deps, deploy, 'reject', { decidedAt: now, finishedAt: now, outcomeReason: `Rejected by ${actor.name}.` }, { actor });
+  const rejected = await move(
+    deps,
+    deploy,
+    'reject',
+    { decidedAt: now, finishedAt: now, outcomeReason: `Rejected by ${actor.name}.` },
+    { actor },
+  );
   if (!rejected) throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
   await syncCard(deps, rejected, { approval: decided });
   return rejected;
@@ -97,8 +131,18 @@ export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: stri
   }
   const now = deps.clock.now();
   await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: 'cancelled' });
-  const cancelled = await move(deps, deploy, 'cancel', { finishedAt: now, outcomeReason: `Cancelled by ${actor.name}.` }, { actor });
-  if (!cancelled) throw new UserFacingError('ALREADY_DECIDED', stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy));
+  const cancelled = await move(
+    deps,
+    deploy,
+    'cancel',
+    { finishedAt: now, outcomeReason: `Cancelled by ${actor.name}.` },
+    { actor },
+  );
+  if (!cancelled)
+    throw new UserFacingError(
+      'ALREADY_DECIDED',
+      stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
+    );
   await syncCard(deps, cancelled);
   return cancelled;
 }
@@ -107,14 +151,21 @@ export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: stri
 export async function supersedeDeploy(deps: AppDeps, deploy: Deploy, why: string): Promise<void> {
   const now = deps.clock.now();
   await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: why });
-  const superseded = await move(deps, deploy, 'supersede', { finishedAt: now, outcomeReason: `Superseded: ${why}.` }, { actor: SYSTEM_ACTOR, reason: why });
+  const superseded = await move(
+    deps,
+    deploy,
+    'supersede',
+    { finishedAt: now, outcomeReason: `Superseded: ${why}.` },
+    { actor: SYSTEM_ACTOR, reason: why },
+  );
   if (superseded) await syncCard(deps, superseded);
 }
 
 /** "Deploy now" on a re-offered queued request: its requester takes it through the gates again. */
 export async function resumeRequest(deps: AppDeps, actor: Acting, deployId: string): Promise<Progress> {
   const deploy = await loadDeploy(deps, deployId);
-  if (actor.id !== deploy.requestedBy.id) throw new UserFacingError('NOT_ALLOWED', 'Only the requester can resume this deploy.');
+  if (actor.id !== deploy.requestedBy.id)
+    throw new UserFacingError('NOT_ALLOWED', 'Only the requester can resume this deploy.');
   if (deploy.state !== 'requested') throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
   return proceed(deps, deploy, { actor });
 }

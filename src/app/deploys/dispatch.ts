@@ -28,19 +28,36 @@ export async function dispatchDeploy(
   const target = targetOf(deps, deploy);
   const now = deps.clock.now();
   // If this process dies before the dispatch is recorded, the check job finds the run or dispatches.
-  await deps.jobs.schedule(DISPATCH_CHECK_JOB, { deployId: deploy.id }, { at: new Date(now.getTime() + 60_000), uniqueKey: `dispatch:${deploy.id}` });
+  await deps.jobs.schedule(
+    DISPATCH_CHECK_JOB,
+    { deployId: deploy.id },
+    { at: new Date(now.getTime() + 60_000), uniqueKey: `dispatch:${deploy.id}` },
+  );
 
   const check = await checkGates(deps, deploy, { withCommits: false, justBeforeDispatch: true });
   if (check.blocking) {
     const event = check.blocking.waitable ? 'requeue' : 'deny';
-    const moved = await move(deps, deploy, event, {
-      gates: check.lines,
-      ...(event === 'requeue' ? { waitingFor: `${check.blocking.code}: ${check.blocking.reason}` } : { outcomeReason: check.blocking.reason, finishedAt: now }),
-    }, { actor: options.actor, reason: `${check.blocking.code} just before dispatch` });
+    const moved = await move(
+      deps,
+      deploy,
+      event,
+      {
+        gates: check.lines,
+        ...(event === 'requeue'
+          ? { waitingFor: `${check.blocking.code}: ${check.blocking.reason}` }
+          : { outcomeReason: check.blocking.reason, finishedAt: now }),
+      },
+      { actor: options.actor, reason: `${check.blocking.code} just before dispatch` },
+    );
     if (moved) await syncCard(deps, moved);
     return event === 'requeue'
       ? { kind: 'queued', deploy: moved ?? deploy, code: check.blocking.code, reason: check.blocking.reason }
-      : { kind: 'refused', deploy: moved ?? deploy, code: check.blocking.code, reason: check.blocking.reason };
+      : {
+          kind: 'refused',
+          deploy: moved ?? deploy,
+          code: check.blocking.code,
+          reason: check.blocking.reason,
+        };
   }
 
   let version: string;
@@ -56,17 +73,29 @@ export async function dispatchDeploy(
   } catch (error) {
     const reason = `GitHub refused the dispatch: ${error instanceof Error ? error.message : String(error)}`;
     deps.log.error({ err: error, deployId: deploy.id }, 'dispatch failed');
-    const failed = await move(deps, deploy, 'fail', { outcomeReason: reason, finishedAt: deps.clock.now() }, { actor: SYSTEM_ACTOR, reason });
+    const failed = await move(
+      deps,
+      deploy,
+      'fail',
+      { outcomeReason: reason, finishedAt: deps.clock.now() },
+      { actor: SYSTEM_ACTOR, reason },
+    );
     if (failed) await syncCard(deps, failed);
     return { kind: 'failed', deploy: failed ?? deploy, reason };
   }
 
-  const dispatched = await move(deps, deploy, 'dispatch', {
-    version,
-    dispatchedAt: deps.clock.now(),
-    ...(run.runId ? { runId: run.runId } : {}),
-    ...(run.runUrl ? { runUrl: run.runUrl } : {}),
-  }, { actor: options.actor, details: { version, ...(run.runId ? { runId: run.runId } : {}) } });
+  const dispatched = await move(
+    deps,
+    deploy,
+    'dispatch',
+    {
+      version,
+      dispatchedAt: deps.clock.now(),
+      ...(run.runId ? { runId: run.runId } : {}),
+      ...(run.runUrl ? { runUrl: run.runUrl } : {}),
+    },
+    { actor: options.actor, details: { version, ...(run.runId ? { runId: run.runId } : {}) } },
+  );
   if (!dispatched) return { kind: 'lost-race', deploy };
   await deps.jobs.cancel(DISPATCH_CHECK_JOB, { deployId: deploy.id });
 
@@ -80,12 +109,23 @@ export async function dispatchDeploy(
       payload: { deploy_id: deploy.id, version },
       production: target.isProd,
     });
-    withDeployment = (await deps.repos.deploys.update(deploy.id, { githubDeploymentId: deploymentId }, deps.clock.now())) ?? dispatched;
+    withDeployment =
+      (await deps.repos.deploys.update(deploy.id, { githubDeploymentId: deploymentId }, deps.clock.now())) ??
+      dispatched;
+    // The workflow is dispatched: the deployment is in progress from GitHub's point of view too.
+    await deps.github.createDeploymentStatus(target.serviceConfig.repo, deploymentId, {
+      state: 'in_progress',
+      ...(run.runUrl ? { logUrl: run.runUrl } : {}),
+      description: `${version} dispatched`,
+    });
   } catch (error) {
     deps.log.warn({ err: error, deployId: deploy.id }, 'could not create the GitHub deployment');
   }
   await syncCard(deps, withDeployment);
-  await deps.notifier.progress(withDeployment, `📤 Dispatched ${version} (\`${deploy.sha.slice(0, 7)}\`)${run.runUrl ? ` — [run](${run.runUrl})` : ''}`);
+  await deps.notifier.progress(
+    withDeployment,
+    `📤 Dispatched ${version} (\`${deploy.sha.slice(0, 7)}\`)${run.runUrl ? ` — [run](${run.runUrl})` : ''}`,
+  );
   return { kind: 'dispatched', deploy: withDeployment };
 }
 
@@ -94,9 +134,20 @@ export async function checkDispatch(deps: AppDeps, deployId: string): Promise<vo
   const deploy = await deps.repos.deploys.get(deployId);
   if (deploy?.state !== 'approved') return;
   const target = targetOf(deps, deploy);
-  const run = await deps.github.findRunByDeployId(target.serviceConfig.repo, target.serviceConfig.workflow, deploy.id, deploy.decidedAt ?? deploy.createdAt);
+  const run = await deps.github.findRunByDeployId(
+    target.serviceConfig.repo,
+    target.serviceConfig.workflow,
+    deploy.id,
+    deploy.decidedAt ?? deploy.createdAt,
+  );
   if (run) {
-    await move(deps, deploy, 'dispatch', { dispatchedAt: run.createdAt, runId: run.id, runUrl: run.htmlUrl }, { actor: SYSTEM_ACTOR, reason: 'run found after restart' });
+    await move(
+      deps,
+      deploy,
+      'dispatch',
+      { dispatchedAt: run.createdAt, runId: run.id, runUrl: run.htmlUrl },
+      { actor: SYSTEM_ACTOR, reason: 'run found after restart' },
+    );
     return;
   }
   await dispatchDeploy(deps, deploy, { actor: SYSTEM_ACTOR });

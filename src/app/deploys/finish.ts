@@ -5,7 +5,12 @@ import { supersedeDeploy } from './decide.js';
 import { syncCard } from './flow.js';
 import { offerQueued } from './queue.js';
 
-async function quietly(deps: AppDeps, deploy: Deploy, what: string, work: () => Promise<unknown>): Promise<void> {
+async function quietly(
+  deps: AppDeps,
+  deploy: Deploy,
+  what: string,
+  work: () => Promise<unknown>,
+): Promise<void> {
   try {
     await work();
   } catch (error) {
@@ -38,11 +43,16 @@ export async function finishDeploy(deps: AppDeps, deploy: Deploy): Promise<void>
   if (succeeded) {
     if (target.isProd && deploy.version) {
       const version = deploy.version;
-      await quietly(deps, deploy, 'create the release tag', () => deps.github.createTag(repo, version, deploy.sha));
+      await quietly(deps, deploy, 'create the release tag', () =>
+        deps.github.createTag(repo, version, deploy.sha),
+      );
     }
     await syncCard(deps, deploy);
     await quietly(deps, deploy, 'post the deploy marker', () => deps.notifier.postMarker(deploy));
-    const durationMs = deploy.dispatchedAt && deploy.finishedAt ? deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime() : undefined;
+    const durationMs =
+      deploy.dispatchedAt && deploy.finishedAt
+        ? deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime()
+        : undefined;
     deps.log.info(
       {
         event: 'deploy.marker',

@@ -23,10 +23,18 @@ export async function move(
   note: AuditNote,
 ): Promise<Deploy | undefined> {
   const now = deps.clock.now();
-  const updated = await deps.repos.deploys.transition(deploy.id, fromStatesOf(event), { ...patch, state: toStateOf(event) }, now);
+  const updated = await deps.repos.deploys.transition(
+    deploy.id,
+    fromStatesOf(event),
+    { ...patch, state: toStateOf(event) },
+    now,
+  );
   if (!updated) return undefined;
   await audit(deps, updated, `deploy.${event}`, note);
-  deps.log.info({ deployId: updated.id, service: updated.service, env: updated.env, event, state: updated.state }, 'deploy moved');
+  deps.log.info(
+    { deployId: updated.id, service: updated.service, env: updated.env, event, state: updated.state },
+    'deploy moved',
+  );
   return updated;
 }
 
@@ -48,7 +56,11 @@ export async function audit(deps: AppDeps, deploy: Deploy, action: string, note:
 }
 
 /** Re-renders the card from the record; a Discord hiccup is logged, never fatal to the flow. */
-export async function syncCard(deps: AppDeps, deploy: Deploy, extra?: Parameters<AppDeps['notifier']['syncCard']>[1]): Promise<void> {
+export async function syncCard(
+  deps: AppDeps,
+  deploy: Deploy,
+  extra?: Parameters<AppDeps['notifier']['syncCard']>[1],
+): Promise<void> {
   try {
     await deps.notifier.syncCard(deploy, extra);
   } catch (error) {

@@ -1,5 +1,11 @@
 import type { ErrorCode } from '../../domain/errors.js';
-import { evaluateGates, summarize, type GateInput, type GateResult } from '../../domain/gates.js';
+import {
+  evaluateGates,
+  GATE_LABELS,
+  summarize,
+  type GateInput,
+  type GateResult,
+} from '../../domain/gates.js';
 import { freezeStatus, toFreezeWindow, type FreezeWindow } from '../../domain/freeze-windows.js';
 import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
 import type { AppDeps } from '../deps.js';
@@ -22,7 +28,11 @@ export interface GateCheck {
 const GREEN_CI_TTL_MS = 10 * 60_000;
 const greenCi = new WeakMap<AppDeps, Map<string, number>>();
 
-async function ciOf(deps: AppDeps, repo: string, sha: string): Promise<{ status: CiStatus; credentialsOk: boolean }> {
+async function ciOf(
+  deps: AppDeps,
+  repo: string,
+  sha: string,
+): Promise<{ status: CiStatus; credentialsOk: boolean }> {
   const cache = greenCi.get(deps) ?? new Map<string, number>();
   greenCi.set(deps, cache);
   const key = `${repo}@${sha}`;
@@ -36,7 +46,10 @@ async function ciOf(deps: AppDeps, repo: string, sha: string): Promise<{ status:
     return { status, credentialsOk: true };
   } catch (error) {
     if (isGitHubError(error) && error.kind === 'bad_credentials') {
-      return { status: { state: 'none', summary: 'unknown (GitHub refused the credentials)' }, credentialsOk: false };
+      return {
+        status: { state: 'none', summary: 'unknown (GitHub refused the credentials)' },
+        credentialsOk: false,
+      };
     }
     throw error;
   }
@@ -48,7 +61,7 @@ export function freezeWindowsOf(deps: AppDeps): FreezeWindow[] {
 }
 
 export function toLine(result: GateResult): GateLine {
-  return { code: result.code, ok: result.ok, label: result.label, reason: result.reason };
+  return { code: result.code, ok: result.ok, label: GATE_LABELS[result.gate], reason: result.reason };
 }
 
 /**
@@ -68,8 +81,13 @@ export async function checkGates(
     maintenanceState(repos.settings),
     repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
     repos.locks.list({ service: deploy.service, env: deploy.env }),
-    repos.deploys.findByStates(['approved', 'dispatched', 'running'], { service: deploy.service, env: deploy.env }),
-    target.isProd ? repos.deploys.lastSucceeded(deploy.service, config.stagingEnvironment, { sha: deploy.sha }) : undefined,
+    repos.deploys.findByStates(['approved', 'dispatched', 'running'], {
+      service: deploy.service,
+      env: deploy.env,
+    }),
+    target.isProd
+      ? repos.deploys.lastSucceeded(deploy.service, config.stagingEnvironment, { sha: deploy.sha })
+      : undefined,
     ciOf(deps, repo, deploy.sha),
     target.isProd ? smokeIsRed(deps, deploy.service) : false,
   ]);
@@ -77,16 +95,23 @@ export async function checkGates(
   const busy = active.find((other) => other.id !== deploy.id);
   const input: GateInput = {
     isProd: target.isProd,
-    maintenance: maintenance ? { reason: maintenance.reason } : undefined,
-    freeze: freeze.frozen ? { name: freeze.name, endsAt: freeze.endsAt, inBuffer: freeze.inBuffer, startsAt: freeze.startsAt } : undefined,
+    maintenance: { on: maintenance !== undefined, reason: maintenance?.reason },
+    freeze: freeze.frozen
+      ? { name: freeze.name, endsAt: freeze.endsAt, inBuffer: freeze.inBuffer }
+      : undefined,
     lock: locks[0] ? { reason: locks[0].reason, kind: locks[0].kind } : undefined,
     busyDeployId: busy?.id,
-    staging: onStaging ? { deployed: true, verified: onStaging.verification !== 'faulty' && onStaging.verification !== 'pending' } : { deployed: false, verified: false },
+    staging: onStaging
+      ? {
+          deployed: true,
+          verified: onStaging.verification !== 'faulty' && onStaging.verification !== 'pending',
+        }
+      : { deployed: false, verified: false },
     ci: ci.status.state,
-    ciSummary: ci.status.summary,
     smokeRed,
     credentialsOk: ci.credentialsOk,
     override: deploy.override !== undefined,
+    timeZone: config.timezone,
   };
   const results = evaluateGates(input);
   const summary = summarize(results);
@@ -101,7 +126,15 @@ export async function checkGates(
   }
   return {
     lines: results.map(toLine),
-    ...(summary.blocking ? { blocking: { code: summary.blocking.code, reason: summary.blocking.reason, waitable: summary.blocking.waitable } } : {}),
+    ...(summary.blocking
+      ? {
+          blocking: {
+            code: summary.blocking.code,
+            reason: summary.blocking.reason,
+            waitable: summary.blocking.waitable,
+          },
+        }
+      : {}),
     ciState: ci.status.summary,
     ...(commits ? { commits } : {}),
   };

@@ -21,16 +21,32 @@ export type Progress =
 export async function proceed(deps: AppDeps, deploy: Deploy, note: { actor: Actor }): Promise<Progress> {
   const target = targetOf(deps, deploy);
   const check = await checkGates(deps, deploy, { withCommits: target.needsApproval });
-  const snapshot = { gates: check.lines, ...(check.ciState ? { ciState: check.ciState } : {}), ...(check.commits ? { commits: check.commits } : {}) };
+  const snapshot = {
+    gates: check.lines,
+    ...(check.ciState ? { ciState: check.ciState } : {}),
+    ...(check.commits ? { commits: check.commits } : {}),
+  };
 
   if (check.blocking && !check.blocking.waitable) {
-    const denied = await move(deps, deploy, 'deny', { ...snapshot, outcomeReason: check.blocking.reason, finishedAt: deps.clock.now() }, { actor: note.actor, reason: `${check.blocking.code}: ${check.blocking.reason}` });
+    const denied = await move(
+      deps,
+      deploy,
+      'deny',
+      { ...snapshot, outcomeReason: check.blocking.reason, finishedAt: deps.clock.now() },
+      { actor: note.actor, reason: `${check.blocking.code}: ${check.blocking.reason}` },
+    );
     return denied
       ? { kind: 'refused', deploy: denied, code: check.blocking.code, reason: check.blocking.reason }
       : { kind: 'lost-race', deploy };
   }
   if (check.blocking) {
-    const queued = await move(deps, deploy, 'queue', { ...snapshot, waitingFor: `${check.blocking.code}: ${check.blocking.reason}` }, { actor: note.actor, reason: check.blocking.reason });
+    const queued = await move(
+      deps,
+      deploy,
+      'queue',
+      { ...snapshot, waitingFor: `${check.blocking.code}: ${check.blocking.reason}` },
+      { actor: note.actor, reason: check.blocking.reason },
+    );
     if (!queued) return { kind: 'lost-race', deploy };
     await syncCard(deps, queued);
     return { kind: 'queued', deploy: queued, code: check.blocking.code, reason: check.blocking.reason };
@@ -38,7 +54,10 @@ export async function proceed(deps: AppDeps, deploy: Deploy, note: { actor: Acto
   if (target.needsApproval) {
     return askForApproval(deps, deploy, snapshot, note);
   }
-  const approved = await move(deps, deploy, 'autoApprove', snapshot, { actor: note.actor, reason: 'no approval needed' });
+  const approved = await move(deps, deploy, 'autoApprove', snapshot, {
+    actor: note.actor,
+    reason: 'no approval needed',
+  });
   if (!approved) return { kind: 'lost-race', deploy };
   return dispatchDeploy(deps, approved, { actor: note.actor, gatesChecked: true });
 }

@@ -18,7 +18,13 @@ export async function offerQueued(deps: AppDeps, service?: string, env?: string)
     try {
       const check = await checkGates(deps, deploy, { withCommits: false });
       if (check.blocking?.waitable) continue;
-      const released = await move(deps, deploy, 'release', { gates: check.lines }, { actor: SYSTEM_ACTOR, reason: 'the way is clear' });
+      const released = await move(
+        deps,
+        deploy,
+        'release',
+        { gates: check.lines },
+        { actor: SYSTEM_ACTOR, reason: 'the way is clear' },
+      );
       if (!released) continue;
       offered += 1;
       await syncCard(deps, released);

@@ -21,7 +21,10 @@ export interface DeployRequest {
 async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<string> {
   const commit = await deps.github.resolveRef(target.serviceConfig.repo, ref);
   if (!commit) {
-    throw new UserFacingError('UNKNOWN_REF', `"${ref.slice(0, 60)}" is not a branch, tag or commit of ${target.serviceConfig.repo}.`);
+    throw new UserFacingError(
+      'UNKNOWN_REF',
+      `"${ref.slice(0, 60)}" is not a branch, tag or commit of ${target.serviceConfig.repo}.`,
+    );
   }
   return commit.sha;
 }
@@ -30,7 +33,10 @@ async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<s
  * `/deploy service env [ref] [reason]` (§4.1): checks the role and the options, resolves the ref, records
  * the request, then lets `proceed` run the gates and decide: refuse, queue, ask for approval, or dispatch.
  */
-export async function requestDeploy(deps: AppDeps, request: DeployRequest): Promise<{ deploy: Deploy; progress: Progress }> {
+export async function requestDeploy(
+  deps: AppDeps,
+  request: DeployRequest,
+): Promise<{ deploy: Deploy; progress: Progress }> {
   const permission = canRequestDeploy(request.actor, deps.config.discord.roles);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const target = resolveTarget(deps, request.service, request.env);
@@ -40,7 +46,10 @@ export async function requestDeploy(deps: AppDeps, request: DeployRequest): Prom
   const previous = await deps.repos.deploys.lastSucceeded(target.service, target.env);
 
   // A newer request replaces older ones for the same service and env that are still waiting.
-  for (const older of await deps.repos.deploys.findByStates(['requested', 'queued', 'awaiting_approval'], target)) {
+  for (const older of await deps.repos.deploys.findByStates(
+    ['requested', 'queued', 'awaiting_approval'],
+    target,
+  )) {
     await supersedeDeploy(deps, older, `a newer request (${sha.slice(0, 7)}) replaced it`);
   }
 
@@ -63,7 +72,10 @@ export async function requestDeploy(deps: AppDeps, request: DeployRequest): Prom
         }
       : {}),
   });
-  await audit(deps, deploy, 'deploy.requested', { actor: deploy.requestedBy, ...(deploy.reason ? { reason: deploy.reason } : {}) });
+  await audit(deps, deploy, 'deploy.requested', {
+    actor: deploy.requestedBy,
+    ...(deploy.reason ? { reason: deploy.reason } : {}),
+  });
   const progress = await proceed(deps, deploy, { actor: deploy.requestedBy });
   return { deploy: progress.deploy, progress };
 }

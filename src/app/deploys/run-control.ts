@@ -13,12 +13,19 @@ async function runOf(deps: AppDeps, actor: Acting, deployId: string) {
   const target = targetOf(deps, deploy);
   const rank = rankOf(actor, deps.config.discord.roles);
   if (rank === 'none' || (target.needsApproval && rank !== 'R5')) {
-    throw new UserFacingError('NOT_ALLOWED', target.needsApproval ? 'You need the R5 role to control this run' : 'You need the R4 or R5 role');
+    throw new UserFacingError(
+      'NOT_ALLOWED',
+      target.needsApproval ? 'You need the R5 role to control this run' : 'You need the R4 or R5 role',
+    );
   }
   if (deploy.state !== 'dispatched' && deploy.state !== 'running') {
-    throw new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} has no run in flight (${deploy.state}).`);
+    throw new UserFacingError(
+      'ALREADY_DECIDED',
+      `Deploy ${deploy.id} has no run in flight (${deploy.state}).`,
+    );
   }
-  if (deploy.runId === undefined) throw new UserFacingError('NOT_FOUND', 'The run has not been found on GitHub yet.');
+  if (deploy.runId === undefined)
+    throw new UserFacingError('NOT_FOUND', 'The run has not been found on GitHub yet.');
   return { deploy, repo: target.serviceConfig.repo, runId: deploy.runId };
 }
 
@@ -35,4 +42,3 @@ export async function rerunRun(deps: AppDeps, actor: Acting, deployId: string): 
   await deps.github.rerunRun(repo, runId);
   await audit(deps, deploy, 'deploy.run-rerun-requested', { actor });
 }
-

@@ -46,16 +46,29 @@ export async function trackDeploy(deps: AppDeps, watch: RunWatch, deploy: Deploy
 
   let current = deploy;
   if (current.runId === undefined) {
-    const found = await deps.github.findRunByDeployId(repo, target.serviceConfig.workflow, current.id, current.dispatchedAt ?? current.createdAt);
+    const found = await deps.github.findRunByDeployId(
+      repo,
+      target.serviceConfig.workflow,
+      current.id,
+      current.dispatchedAt ?? current.createdAt,
+    );
     if (!found) {
       if (now.getTime() - (current.dispatchedAt ?? current.createdAt).getTime() > RUN_LOST_AFTER_MS) {
         const reason = 'The workflow run never appeared on GitHub.';
-        const failed = await move(deps, current, 'fail', { outcomeReason: reason, finishedAt: now }, { actor: SYSTEM_ACTOR, reason });
+        const failed = await move(
+          deps,
+          current,
+          'fail',
+          { outcomeReason: reason, finishedAt: now },
+          { actor: SYSTEM_ACTOR, reason },
+        );
         if (failed) await finishDeploy(deps, failed);
       }
       return;
     }
-    current = (await deps.repos.deploys.update(current.id, { runId: found.id, runUrl: found.htmlUrl }, now)) ?? current;
+    current =
+      (await deps.repos.deploys.update(current.id, { runId: found.id, runUrl: found.htmlUrl }, now)) ??
+      current;
   }
   const runId = current.runId;
   if (runId === undefined) return;
@@ -71,15 +84,20 @@ export async function trackDeploy(deps: AppDeps, watch: RunWatch, deploy: Deploy
 /** Moves the deploy to match what GitHub says of its run (from polling or from a webhook). */
 export async function applyRun(deps: AppDeps, watch: RunWatch, deploy: Deploy, run: Run): Promise<void> {
   const now = deps.clock.now();
-  const target = targetOf(deps, deploy);
   if (run.status === 'completed') {
     const conclusion = run.conclusion ?? 'unknown';
     const event = conclusion === 'success' ? 'succeed' : conclusion === 'cancelled' ? 'cancel' : 'fail';
-    const finished = await move(deps, deploy, event, {
-      finishedAt: now,
-      runUrl: run.htmlUrl,
-      ...(event === 'succeed' ? {} : { outcomeReason: `The workflow run ended: ${conclusion}.` }),
-    }, { actor: SYSTEM_ACTOR, details: { conclusion, runId: run.id } });
+    const finished = await move(
+      deps,
+      deploy,
+      event,
+      {
+        finishedAt: now,
+        runUrl: run.htmlUrl,
+        ...(event === 'succeed' ? {} : { outcomeReason: `The workflow run ended: ${conclusion}.` }),
+      },
+      { actor: SYSTEM_ACTOR, details: { conclusion, runId: run.id } },
+    );
     if (finished) {
       watch.forget(finished);
       await finishDeploy(deps, finished);
@@ -88,22 +106,26 @@ export async function applyRun(deps: AppDeps, watch: RunWatch, deploy: Deploy, r
   }
   let latest = deploy;
   if (deploy.state === 'dispatched') {
-    const started = await move(deps, deploy, 'start', { startedAt: now, runUrl: run.htmlUrl }, { actor: SYSTEM_ACTOR, details: { runId: run.id } });
+    const started = await move(
+      deps,
+      deploy,
+      'start',
+      { startedAt: now, runUrl: run.htmlUrl },
+      { actor: SYSTEM_ACTOR, details: { runId: run.id } },
+    );
     if (started) {
       latest = started;
       await syncCard(deps, started);
       await deps.notifier.progress(started, `🏃 The run is in progress — [run](${run.htmlUrl})`);
-      if (started.githubDeploymentId !== undefined) {
-        await deps.github
-          .createDeploymentStatus(target.serviceConfig.repo, started.githubDeploymentId, { state: 'in_progress', logUrl: run.htmlUrl })
-          .catch((error: unknown) => deps.log.warn({ err: error, deployId: deploy.id }, 'deployment status failed'));
-      }
     }
   }
   const since = (latest.dispatchedAt ?? latest.createdAt).getTime();
   if (now.getTime() - since > deps.config.tracking.stuckAfter && watch.markStuck(latest.id)) {
     await syncCard(deps, latest, { stuck: true });
-    await deps.notifier.progress(latest, '⚠️ The run looks stuck: use **Cancel run** or **Re-run** on the card.');
+    await deps.notifier.progress(
+      latest,
+      '⚠️ The run looks stuck: use **Cancel run** or **Re-run** on the card.',
+    );
   }
 }
 
@@ -129,7 +151,12 @@ export async function applyRunEvent(deps: AppDeps, watch: RunWatch, run: Run): P
     const id = DEPLOY_ID_IN_NAME.exec(run.name)?.[0];
     const candidate = id ? await deps.repos.deploys.get(id) : undefined;
     if (candidate && candidate.sha === run.headSha && candidate.runId === undefined) {
-      deploy = (await deps.repos.deploys.update(candidate.id, { runId: run.id, runUrl: run.htmlUrl }, deps.clock.now())) ?? candidate;
+      deploy =
+        (await deps.repos.deploys.update(
+          candidate.id,
+          { runId: run.id, runUrl: run.htmlUrl },
+          deps.clock.now(),
+        )) ?? candidate;
     }
   }
   if (!deploy) return false;

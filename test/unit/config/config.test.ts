@@ -65,16 +65,19 @@ services:
         expect.stringMatching(/^discord: Unrecognized key: "colour"/),
       ]),
     );
-    expect(problems(example.replace(/^services:[\s\S]*?^freezeWindows:/m, 'services: {}\nfreezeWindows:'))).toEqual([
-      'services: at least one service is required',
-    ]);
+    expect(
+      problems(example.replace(/^services:[\s\S]*?^freezeWindows:/m, 'services: {}\nfreezeWindows:')),
+    ).toEqual(['services: at least one service is required']);
   });
 
   it('rejects an unknown time zone, a bad cron and duplicate environments', () => {
     const source = example
       .replace('timezone: Europe/London\nprod', 'timezone: Mars/Olympus\nprod')
       .replace("cron: '30 20 * * 3'", "cron: 'every wednesday'")
-      .replace('- name: prod\n        healthUrl: http://127.0.0.1:8790/web/prod/health', '- name: staging\n        healthUrl: http://127.0.0.1:8790/web/prod/health');
+      .replace(
+        '- name: prod\n        healthUrl: http://127.0.0.1:8790/web/prod/health',
+        '- name: staging\n        healthUrl: http://127.0.0.1:8790/web/prod/health',
+      );
     const lines = problems(source);
     expect(lines).toContain('timezone: must be an IANA time zone such as "Europe/London"');
     expect(lines.some((l) => l.startsWith('freezeWindows[1].cron: '))).toBe(true);

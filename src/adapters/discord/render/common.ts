@@ -9,7 +9,15 @@ export const COLORS = {
   muted: 0x99aab5,
 } as const;
 
-const LIMITS = { content: 2000, title: 256, description: 4096, fieldName: 256, fieldValue: 1024, footer: 2048, fields: 25 };
+const LIMITS = {
+  content: 2000,
+  title: 256,
+  description: 4096,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  fields: 25,
+};
 
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -59,6 +67,13 @@ export function toPayload(view: MessageView): {
   const { files, ...safe } = safeView(view);
   return {
     ...safe,
-    ...(files ? { files: files.map((f) => ({ attachment: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data), name: f.name })) } : {}),
+    ...(files
+      ? {
+          files: files.map((f) => ({
+            attachment: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data),
+            name: f.name,
+          })),
+        }
+      : {}),
   };
 }

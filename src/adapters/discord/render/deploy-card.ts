@@ -1,4 +1,10 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+} from 'discord.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Approval, Deploy, DeployState } from '../../../domain/model.js';
 import { shortSha, userText } from '../../../domain/text.js';
@@ -87,9 +93,12 @@ function buttonsFor(deploy: Deploy, context: DeployCardContext): APIButtonCompon
       return deploy.previousSha ? [button('Rollback', DEPLOY_BUTTONS.rollback, id, ButtonStyle.Danger)] : [];
     case 'succeeded':
       if (deploy.verification === 'faulty') {
-        return deploy.previousSha ? [button('Rollback', DEPLOY_BUTTONS.rollback, id, ButtonStyle.Danger)] : [];
+        return deploy.previousSha
+          ? [button('Rollback', DEPLOY_BUTTONS.rollback, id, ButtonStyle.Danger)]
+          : [];
       }
-      if (deploy.verification === 'pending') return [button('Verified', DEPLOY_BUTTONS.verify, id, ButtonStyle.Success)];
+      if (deploy.verification === 'pending')
+        return [button('Verified', DEPLOY_BUTTONS.verify, id, ButtonStyle.Success)];
       return [];
     default:
       return [];
@@ -103,14 +112,21 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   const kind = deploy.kind === 'rollback' ? '⏪ Rollback' : '🚀 Deploy';
   const lines: string[] = [`**${STATE_LABEL[deploy.state]}**`];
   if (deploy.verification === 'faulty') lines.push('**❌ Verification failed — env locked; roll back?**');
-  if (deploy.verification === 'verified') lines.push(`**✔️ Verified**${deploy.verifiedBy ? ` by ${userText(deploy.verifiedBy.name, 100)}` : ''}`);
-  if (deploy.verification === 'pending') lines.push('Verification pending: an R4 confirms one real workflow with **Verified**.');
+  if (deploy.verification === 'verified')
+    lines.push(`**✔️ Verified**${deploy.verifiedBy ? ` by ${userText(deploy.verifiedBy.name, 100)}` : ''}`);
+  if (deploy.verification === 'pending')
+    lines.push('Verification pending: an R4 confirms one real workflow with **Verified**.');
   if (deploy.outcomeReason) lines.push(userText(deploy.outcomeReason, 500));
-  if (deploy.waitingFor && deploy.state === 'queued') lines.push(`Waiting for: ${userText(deploy.waitingFor, 300)}`);
+  if (deploy.waitingFor && deploy.state === 'queued')
+    lines.push(`Waiting for: ${userText(deploy.waitingFor, 300)}`);
 
   const fields: NonNullable<APIEmbed['fields']> = [
     { name: 'Service', value: `${deploy.service} → **${deploy.env}**`, inline: true },
-    { name: 'SHA', value: `${shaLink}${deploy.ref !== deploy.sha ? ` (${userText(deploy.ref, 60)})` : ''}`, inline: true },
+    {
+      name: 'SHA',
+      value: `${shaLink}${deploy.ref !== deploy.sha ? ` (${userText(deploy.ref, 60)})` : ''}`,
+      inline: true,
+    },
     { name: 'Requested by', value: userText(deploy.requestedBy.name, 100), inline: true },
   ];
   if (deploy.reason) fields.push({ name: 'Reason', value: userText(deploy.reason, 1000), inline: false });
@@ -118,20 +134,27 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     const shown = deploy.commits.slice(0, 10).map((c) => `\`${shortSha(c.sha)}\` ${userText(c.title, 80)}`);
     const more = deploy.commits.length > 10 ? `\n…and ${deploy.commits.length - 10} more` : '';
     const since = deploy.previousVersion ? ` since ${deploy.previousVersion}` : '';
-    fields.push({ name: `Commits${since} (${deploy.commits.length})`, value: shown.join('\n') + more, inline: false });
+    fields.push({
+      name: `Commits${since} (${deploy.commits.length})`,
+      value: shown.join('\n') + more,
+      inline: false,
+    });
   }
   if (deploy.ciState) fields.push({ name: 'CI', value: deploy.ciState, inline: true });
   if (deploy.gates && deploy.gates.length > 0) {
     fields.push({
       name: 'Gates',
-      value: deploy.gates.map((g) => `${g.ok ? '✅' : '❌'} ${g.label}${g.ok ? '' : ` — ${userText(g.reason, 200)}`}`).join('\n'),
+      value: deploy.gates
+        .map((g) => `${g.ok ? '✅' : '❌'} ${g.label}${g.ok ? '' : ` — ${userText(g.reason, 200)}`}`)
+        .join('\n'),
       inline: false,
     });
   }
   if (context.approval?.status === 'pending') {
     fields.push({ name: 'Expires', value: discordTime(context.approval.expiresAt, 'R'), inline: true });
   }
-  if (deploy.approvedBy) fields.push({ name: 'Approved by', value: userText(deploy.approvedBy.name, 100), inline: true });
+  if (deploy.approvedBy)
+    fields.push({ name: 'Approved by', value: userText(deploy.approvedBy.name, 100), inline: true });
   if (deploy.override) {
     fields.push({
       name: '🚨 Freeze override',
@@ -142,7 +165,11 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   if (deploy.version) fields.push({ name: 'Version', value: deploy.version, inline: true });
   if (deploy.runUrl) fields.push({ name: 'Run', value: `[workflow run](${deploy.runUrl})`, inline: true });
   if (deploy.dispatchedAt && deploy.finishedAt) {
-    fields.push({ name: 'Duration', value: formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime()), inline: true });
+    fields.push({
+      name: 'Duration',
+      value: formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime()),
+      inline: true,
+    });
   }
 
   const embed: APIEmbed = {
@@ -154,23 +181,36 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     timestamp: deploy.updatedAt.toISOString(),
   };
   const row = buttonsFor(deploy, context);
-  const components: APIActionRowComponent<APIButtonComponent>[] = row.length ? [{ type: ComponentType.ActionRow, components: row }] : [];
+  const components: APIActionRowComponent<APIButtonComponent>[] = row.length
+    ? [{ type: ComponentType.ActionRow, components: row }]
+    : [];
   return { embeds: [embed], components };
 }
 
 /** The deploy marker (§6): posted once per successful deploy. */
 export function renderDeployMarker(deploy: Deploy, context: { repo: string; webBase?: string }): MessageView {
   const webBase = context.webBase ?? 'https://github.com';
-  const duration = deploy.dispatchedAt && deploy.finishedAt ? formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime()) : '—';
+  const duration =
+    deploy.dispatchedAt && deploy.finishedAt
+      ? formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime())
+      : '—';
   const embed: APIEmbed = {
     title: `📍 ${deploy.service} ${deploy.version ?? ''} is live on ${deploy.env}`,
     color: COLORS.success,
     fields: [
       { name: 'Version', value: deploy.version ?? '—', inline: true },
-      { name: 'SHA', value: `[\`${shortSha(deploy.sha)}\`](${webBase}/${context.repo}/commit/${deploy.sha})`, inline: true },
+      {
+        name: 'SHA',
+        value: `[\`${shortSha(deploy.sha)}\`](${webBase}/${context.repo}/commit/${deploy.sha})`,
+        inline: true,
+      },
       { name: 'Build time', value: deploy.finishedAt ? discordTime(deploy.finishedAt) : '—', inline: true },
       { name: 'Requested by', value: userText(deploy.requestedBy.name, 100), inline: true },
-      { name: 'Approved by', value: deploy.approvedBy ? userText(deploy.approvedBy.name, 100) : 'not needed', inline: true },
+      {
+        name: 'Approved by',
+        value: deploy.approvedBy ? userText(deploy.approvedBy.name, 100) : 'not needed',
+        inline: true,
+      },
       { name: 'Duration', value: duration, inline: true },
       { name: 'Previous version', value: deploy.previousVersion ?? 'none', inline: true },
       { name: 'Run', value: deploy.runUrl ? `[workflow run](${deploy.runUrl})` : '—', inline: true },
@@ -181,5 +221,7 @@ export function renderDeployMarker(deploy: Deploy, context: { repo: string; webB
 }
 
 export function deployDurationMs(deploy: Deploy): number | undefined {
-  return deploy.dispatchedAt && deploy.finishedAt ? deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime() : undefined;
+  return deploy.dispatchedAt && deploy.finishedAt
+    ? deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime()
+    : undefined;
 }

@@ -20,7 +20,9 @@ export function renderHealth(report: HealthReport): MessageView {
       ? 'unavailable'
       : `${report.githubRateLimit.remaining}/${report.githubRateLimit.limit} left (resets ${discordTime(report.githubRateLimit.resetAt, 'R')})`;
   const versions = report.environments.map((row) => {
-    const deployed = row.deployed ? `${row.deployed.version} (\`${short(row.deployed.sha)}\`)` : 'nothing deployed yet';
+    const deployed = row.deployed
+      ? `${row.deployed.version} (\`${short(row.deployed.sha)}\`)`
+      : 'nothing deployed yet';
     const verified = row.verified ? ` · verified ${row.verified.version}` : '';
     return `**${row.service}/${row.env}**: ${deployed}${verified}`;
   });
@@ -28,11 +30,20 @@ export function renderHealth(report: HealthReport): MessageView {
     title: healthy ? '🟢 Release Console is healthy' : '🟠 Release Console is degraded',
     color: healthy ? COLORS.success : COLORS.pending,
     fields: [
-      { name: 'Gateway', value: report.gatewayPingMs === undefined ? 'ping not measured yet' : `${report.gatewayPingMs} ms ping`, inline: true },
+      {
+        name: 'Gateway',
+        value:
+          report.gatewayPingMs === undefined ? 'ping not measured yet' : `${report.gatewayPingMs} ms ping`,
+        inline: true,
+      },
       { name: 'Leader', value: `\`${report.instanceId}\` (${report.role})`, inline: true },
       { name: 'Uptime', value: formatDuration(report.uptimeMs), inline: true },
       { name: 'Version', value: report.version, inline: true },
-      { name: 'MongoDB', value: report.mongoMs === 'unreachable' ? 'unreachable' : `${report.mongoMs} ms round trip`, inline: true },
+      {
+        name: 'MongoDB',
+        value: report.mongoMs === 'unreachable' ? 'unreachable' : `${report.mongoMs} ms round trip`,
+        inline: true,
+      },
       { name: 'Jobs', value: jobs, inline: true },
       { name: 'GitHub rate limit', value: github, inline: false },
       {

@@ -23,14 +23,21 @@ const STATE_ICON: Record<string, string> = {
 function historyLine(deploy: Deploy): string {
   const icon = STATE_ICON[deploy.state] ?? '•';
   const verification = deploy.verification ? ` · ${deploy.verification}` : '';
-  const duration = deploy.dispatchedAt && deploy.finishedAt ? ` · ${formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime())}` : '';
+  const duration =
+    deploy.dispatchedAt && deploy.finishedAt
+      ? ` · ${formatDuration(deploy.finishedAt.getTime() - deploy.dispatchedAt.getTime())}`
+      : '';
   const rollback = deploy.previousVersion ? ` · rollback → ${deploy.previousVersion}` : '';
   const kind = deploy.kind === 'rollback' ? '⏪ ' : '';
   return `${icon} ${kind}**${deploy.version ?? '—'}** \`${shortSha(deploy.sha)}\` ${deploy.env} · ${deploy.state.replace('_', ' ')}${verification} · ${userText(deploy.requestedBy.name, 40)} ${discordTime(deploy.createdAt, 'R')}${duration}${rollback} · ${deploy.id}`;
 }
 
 /** /history service [env] (§10): newest first, with the rollback target of each deploy. */
-export function renderHistory(service: string, env: string | undefined, deploys: readonly Deploy[]): MessageView {
+export function renderHistory(
+  service: string,
+  env: string | undefined,
+  deploys: readonly Deploy[],
+): MessageView {
   const embed: APIEmbed = {
     title: `📜 Deploy history — ${service}${env ? ` → ${env}` : ''}`,
     color: COLORS.neutral,
@@ -45,7 +52,19 @@ function auditLine(entry: AuditEntry): string {
   return `${discordTime(entry.at, 'f')} **${entry.action}**${where} by ${userText(entry.actor.name, 40)}${entry.deployId ? ` (${entry.deployId})` : ''}${reason}`;
 }
 
-const CSV_COLUMNS = ['at', 'actor', 'actorId', 'action', 'service', 'env', 'sha', 'version', 'deployId', 'outcome', 'reason'] as const;
+const CSV_COLUMNS = [
+  'at',
+  'actor',
+  'actorId',
+  'action',
+  'service',
+  'env',
+  'sha',
+  'version',
+  'deployId',
+  'outcome',
+  'reason',
+] as const;
 
 function csvCell(value: string): string {
   // Formula injection: a cell starting with = + - @ is shown as text by spreadsheet programs.
@@ -55,7 +74,19 @@ function csvCell(value: string): string {
 
 export function auditCsv(entries: readonly AuditEntry[]): string {
   const rows = entries.map((e) =>
-    [e.at.toISOString(), e.actor.name, e.actor.id, e.action, e.service ?? '', e.env ?? '', e.sha ?? '', e.version ?? '', e.deployId ?? '', e.outcome ?? '', e.reason ?? '']
+    [
+      e.at.toISOString(),
+      e.actor.name,
+      e.actor.id,
+      e.action,
+      e.service ?? '',
+      e.env ?? '',
+      e.sha ?? '',
+      e.version ?? '',
+      e.deployId ?? '',
+      e.outcome ?? '',
+      e.reason ?? '',
+    ]
       .map(csvCell)
       .join(','),
   );
@@ -63,13 +94,19 @@ export function auditCsv(entries: readonly AuditEntry[]): string {
 }
 
 /** /audit [filters] (§10): the newest entries, and the whole selection as a CSV or JSON attachment. */
-export function renderAudit(entries: readonly AuditEntry[], format: 'csv' | 'json' | undefined, filters: string): MessageView {
+export function renderAudit(
+  entries: readonly AuditEntry[],
+  format: 'csv' | 'json' | undefined,
+  filters: string,
+): MessageView {
   const shown = entries.slice(0, 15);
   const embed: APIEmbed = {
     title: `🧾 Audit${filters ? ` — ${filters}` : ''}`,
     color: COLORS.neutral,
     description: shown.length ? shown.map(auditLine).join('\n') : 'No entries match.',
-    footer: { text: `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${format ? `; all attached as ${format.toUpperCase()}` : ''}` },
+    footer: {
+      text: `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${format ? `; all attached as ${format.toUpperCase()}` : ''}`,
+    },
   };
   const view: MessageView = { embeds: [embed] };
   if (format === 'csv') view.files = [{ name: 'audit.csv', data: auditCsv(entries) }];

@@ -5,7 +5,9 @@ import { errorView } from './common.js';
 
 function cardLink(progress: Progress, guildId?: string): string {
   const { channelId, messageId } = progress.deploy;
-  return channelId && messageId && guildId ? ` — https://discord.com/channels/${guildId}/${channelId}/${messageId}` : '';
+  return channelId && messageId && guildId
+    ? ` — https://discord.com/channels/${guildId}/${channelId}/${messageId}`
+    : '';
 }
 
 /** The requester's (ephemeral) answer to /deploy, /approve and the buttons that move a deploy. */
@@ -16,11 +18,17 @@ export function renderProgress(progress: Progress, guildId?: string): MessageVie
     case 'refused':
       return errorView(`Deploy refused — **${progress.code}**: ${userText(progress.reason, 400)}`);
     case 'queued':
-      return { content: `⏳ Queued ${what} — **${progress.code}**: ${userText(progress.reason, 400)}. You will be offered to deploy when the way is clear.` };
+      return {
+        content: `⏳ Queued ${what} — **${progress.code}**: ${userText(progress.reason, 400)}. You will be offered to deploy when the way is clear.`,
+      };
     case 'awaiting_approval':
-      return { content: `🕐 Approval requested for ${what}. An R5 other than you must approve it.${cardLink(progress, guildId)}` };
+      return {
+        content: `🕐 Approval requested for ${what}. An R5 other than you must approve it.${cardLink(progress, guildId)}`,
+      };
     case 'dispatched':
-      return { content: `📤 Dispatched ${what} as ${d.version ?? '?'}${d.runUrl ? ` — [run](${d.runUrl})` : ''}.` };
+      return {
+        content: `📤 Dispatched ${what} as ${d.version ?? '?'}${d.runUrl ? ` — [run](${d.runUrl})` : ''}.`,
+      };
     case 'failed':
       return errorView(`Deploy ${d.id} failed: ${userText(progress.reason, 400)}`);
     case 'lost-race':
