@@ -67,7 +67,7 @@ export const audit = defineCommand({
       .join(', ');
     return renderAudit(entries, options.format, filters);
   },
-  async autocomplete({ focused, deps }) {
+  autocomplete({ focused, deps }) {
     return Object.keys(deps.config.services)
       .filter((s) => s.startsWith(focused.value.toLowerCase()))
       .map((s) => ({ name: s, value: s }));

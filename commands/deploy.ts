@@ -48,7 +48,7 @@ export const deploy = defineCommand({
     });
     return renderProgress(progress);
   },
-  async autocomplete({ focused, options, deps }) {
+  autocomplete({ focused, options, deps }) {
     const typed = focused.value.toLowerCase();
     if (focused.name === 'service') {
       return Object.keys(deps.config.services)

@@ -35,7 +35,7 @@ export const history = defineCommand({
     });
     return renderHistory(options.service, options.env, deploys);
   },
-  async autocomplete({ focused, options, deps }) {
+  autocomplete({ focused, options, deps }) {
     const typed = focused.value.toLowerCase();
     const names =
       focused.name === 'service'

@@ -69,14 +69,15 @@ export async function main(
     userAgent: `release-console/${botVersion()}`,
   });
 
-  let gateway: DiscordGateway | undefined;
+  // Created once the router (which needs deps) exists; read by /health through `instance`.
+  const gatewayRef: { current?: DiscordGateway } = {};
   let role: ReturnType<InstanceInfo['role']> = 'starting';
   const instance: InstanceInfo = {
     id: instanceId,
     version: botVersion(),
     startedAt: new Date(),
     role: () => role,
-    gatewayPingMs: () => gateway?.ping(),
+    gatewayPingMs: () => gatewayRef.current?.ping(),
   };
   const scheduler: Scheduler = createScheduler({
     db,
@@ -146,11 +147,12 @@ export async function main(
     commands,
     log,
   });
-  gateway = createGateway({
+  const gateway = createGateway({
     rest,
     onInteraction: createInteractionRouter({ commands, buttons, modals, deps, log, metrics }),
     log: log.child({ component: 'gateway' }),
   });
+  gatewayRef.current = gateway;
   await gateway.connect();
   role = 'leader';
   metrics.leader.set(1);
@@ -162,10 +164,10 @@ export async function main(
       log.info({ reason }, 'shutting down');
       const deadline = Date.now() + STOP_BUDGET_MS;
       const left = () => Math.max(0, deadline - Date.now());
-      gateway?.stopAccepting();
-      await gateway?.drain(Math.min(left(), 5_000));
+      gateway.stopAccepting();
+      await gateway.drain(Math.min(left(), 5_000));
       await scheduler.stop(Math.min(left(), 4_000));
-      await gateway?.disconnect();
+      await gateway.disconnect();
       metrics.leader.set(0);
       await http.close();
       await connection.close();

@@ -45,11 +45,13 @@ export interface CommandDefinition<O = unknown> {
   /** Whether the answer is only for the person who ran the command. */
   readonly ephemeral: boolean | ((options: O) => boolean);
   run(context: CommandContext<O>): Promise<MessageView>;
-  autocomplete?(context: AutocompleteContext): Promise<{ name: string; value: string }[]>;
+  autocomplete?(
+    context: AutocompleteContext,
+  ): { name: string; value: string }[] | Promise<{ name: string; value: string }[]>;
 }
 
 /** A command as the router holds it: its options type is known only inside its own file. */
-export type RegisteredCommand = CommandDefinition<unknown>;
+export type RegisteredCommand = CommandDefinition;
 
 export function defineCommand<O>(definition: CommandDefinition<O>): RegisteredCommand {
   return definition as unknown as RegisteredCommand;

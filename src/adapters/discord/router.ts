@@ -7,7 +7,6 @@ import {
   type CommandInteractionOption,
   type GuildMember,
   type Interaction,
-  type APIInteractionGuildMember,
   type ModalSubmitInteraction,
 } from 'discord.js';
 import { randomUUID } from 'node:crypto';
@@ -55,17 +54,14 @@ export function flattenOptions(options: readonly CommandInteractionOption[]): Re
 }
 
 function actingMember(interaction: Interaction): ActingMember {
-  const member = interaction.member as GuildMember | APIInteractionGuildMember | null;
+  const member = interaction.member;
   let roleIds: string[] = [];
   if (member) {
     roleIds = Array.isArray(member.roles)
       ? [...member.roles]
       : [...(member as GuildMember).roles.cache.keys()];
   }
-  const memberName =
-    member && 'displayName' in member
-      ? member.displayName
-      : (member as APIInteractionGuildMember | null)?.nick;
+  const memberName = member && 'displayName' in member ? member.displayName : member?.nick;
   return {
     id: interaction.user.id,
     name: memberName ?? interaction.user.globalName ?? interaction.user.username,
@@ -153,7 +149,7 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     try {
       choices =
         (await command?.autocomplete?.({
-          focused: { name: focused.name, value: String(focused.value) },
+          focused: { name: focused.name, value: focused.value },
           options: flattenOptions(interaction.options.data),
           deps,
         })) ?? [];
