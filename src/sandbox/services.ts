@@ -142,7 +142,8 @@ export function wireSandboxServices(
     const env = inputs.environment;
     const version = inputs.version;
     // Only deploy runs carry a version; a smoke run deploys nothing.
-    if (run.conclusion !== 'success' || !service || typeof env !== 'string' || typeof version !== 'string') return;
+    if (run.conclusion !== 'success' || !service || typeof env !== 'string' || typeof version !== 'string')
+      return;
     const sha = typeof inputs.sha === 'string' ? inputs.sha : run.headSha;
     try {
       services.markDeployed(service, env, { version, sha });

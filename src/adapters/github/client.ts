@@ -9,10 +9,10 @@ import {
   type Run,
   type RunRead,
 } from '../../app/github-port.js';
-import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { summariseCi } from './ci.js';
-import { toGitHubError } from './errors.js';
+import { callGitHub, toGitHubError } from './errors.js';
+import { createDeployment, createDeploymentStatus, createTag, listTags } from './releases.js';
 import { createOctokit, type GitHubOctokit } from './octokit.js';
 import { createdSince, namesDeploy, toRun } from './runs.js';
 import {
@@ -20,9 +20,7 @@ import {
   combinedStatusSchema,
   commitSchema,
   comparisonSchema,
-  deploymentSchema,
   dispatchDetailsSchema,
-  gitRefSchema,
   parseAnswer,
   rateLimitSchema,
   runListSchema,
@@ -117,7 +115,7 @@ class OctokitGitHub implements GitHubPort {
 
   async compare(repo: string, base: string, head: string): Promise<Comparison> {
     const what = `compare ${base}...${head} in ${repo}`;
-    const data = await this.call(what, () =>
+    const data = await callGitHub(what, () =>
       this.octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
         ...splitRepo(repo),
         basehead: `${base}...${head}`,
@@ -139,13 +137,13 @@ class OctokitGitHub implements GitHubPort {
   async ciStatus(repo: string, sha: string): Promise<CiStatus> {
     const what = `read the CI status of ${sha.slice(0, 7)} in ${repo}`;
     const [status, checks] = await Promise.all([
-      this.call(what, () =>
+      callGitHub(what, () =>
         this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/status', {
           ...splitRepo(repo),
           ref: sha,
         }),
       ),
-      this.call(what, () =>
+      callGitHub(what, () =>
         this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
           ...splitRepo(repo),
           ref: sha,
@@ -205,7 +203,7 @@ class OctokitGitHub implements GitHubPort {
   ): Promise<Run | undefined> {
     const what = `list runs of ${workflow} in ${repo}`;
     for (let page = 1; page <= 3; page++) {
-      const data = await this.call(what, () =>
+      const data = await callGitHub(what, () =>
         this.octokit.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', {
           ...splitRepo(repo),
           workflow_id: workflow,
@@ -243,7 +241,7 @@ class OctokitGitHub implements GitHubPort {
   }
 
   async cancelRun(repo: string, runId: number): Promise<void> {
-    await this.call(`cancel run ${runId} in ${repo}`, () =>
+    await callGitHub(`cancel run ${runId} in ${repo}`, () =>
       this.octokit.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel', {
         ...splitRepo(repo),
         run_id: runId,
@@ -252,7 +250,7 @@ class OctokitGitHub implements GitHubPort {
   }
 
   async rerunRun(repo: string, runId: number): Promise<void> {
-    await this.call(`re-run run ${runId} in ${repo}`, () =>
+    await callGitHub(`re-run run ${runId} in ${repo}`, () =>
       this.octokit.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun', {
         ...splitRepo(repo),
         run_id: runId,
@@ -260,100 +258,29 @@ class OctokitGitHub implements GitHubPort {
     );
   }
 
-  async createDeployment(
-    repo: string,
-    deployment: {
-      sha: string;
-      environment: string;
-      description: string;
-      payload?: Readonly<Record<string, unknown>>;
-      production?: boolean;
-    },
-  ): Promise<number> {
-    const what = `create a ${deployment.environment} deployment in ${repo}`;
-    const data = await this.call(what, () =>
-      this.octokit.request('POST /repos/{owner}/{repo}/deployments', {
-        ...splitRepo(repo),
-        ref: deployment.sha,
-        environment: deployment.environment,
-        description: deployment.description.slice(0, 140),
-        payload: { ...deployment.payload },
-        // The bot runs its own gates (CI green, staging first); GitHub must neither merge nor re-check.
-        auto_merge: false,
-        required_contexts: [],
-        ...(deployment.production === undefined ? {} : { production_environment: deployment.production }),
-        transient_environment: false,
-      }),
-    );
-    return parseAnswer(deploymentSchema, data, what).id;
+  createDeployment(repo: string, deployment: Parameters<GitHubPort['createDeployment']>[1]): Promise<number> {
+    return createDeployment(this.octokit, repo, deployment);
   }
 
-  async createDeploymentStatus(
+  createDeploymentStatus(
     repo: string,
-    deploymentId: number,
-    status: {
-      state: 'queued' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
-      logUrl?: string;
-      environmentUrl?: string;
-      description?: string;
-    },
+    id: number,
+    status: Parameters<GitHubPort['createDeploymentStatus']>[2],
   ): Promise<void> {
-    await this.call(`set deployment ${deploymentId} to ${status.state} in ${repo}`, () =>
-      this.octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-        ...splitRepo(repo),
-        deployment_id: deploymentId,
-        state: status.state,
-        ...(status.logUrl ? { log_url: status.logUrl } : {}),
-        ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
-        ...(status.description ? { description: status.description.slice(0, 140) } : {}),
-      }),
-    );
+    return createDeploymentStatus(this.octokit, repo, id, status);
   }
 
-  async createTag(repo: string, tag: string, sha: string): Promise<void> {
-    const what = `tag ${sha.slice(0, 7)} as ${tag} in ${repo}`;
-    try {
-      await this.octokit.request('POST /repos/{owner}/{repo}/git/refs', {
-        ...splitRepo(repo),
-        ref: `refs/tags/${tag}`,
-        sha,
-      });
-    } catch (error) {
-      const failure = toGitHubError(error, what);
-      if (failure.kind !== 'invalid_request') throw failure;
-      // "Reference already exists": fine when it is this very tag (a retried job), a conflict otherwise.
-      const data = await this.call(what, () =>
-        this.octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
-          ...splitRepo(repo),
-          ref: `tags/${tag}`,
-        }),
-      );
-      const existing = parseAnswer(gitRefSchema, data, what);
-      if (existing.object.sha !== sha) {
-        throw new GitHubError(
-          'conflict',
-          `tag ${tag} already exists in ${repo} on ${existing.object.sha.slice(0, 7)}`,
-          422,
-        );
-      }
-    }
+  createTag(repo: string, tag: string, sha: string): Promise<void> {
+    return createTag(this.octokit, repo, tag, sha);
   }
 
-  async listTags(repo: string, prefix: string): Promise<string[]> {
-    const what = `list tags ${prefix}* in ${repo}`;
-    const refs = await this.call(what, () =>
-      this.octokit.paginate('GET /repos/{owner}/{repo}/git/matching-refs/{ref}', {
-        ...splitRepo(repo),
-        ref: `tags/${prefix}`,
-        per_page: 100,
-      }),
-    );
-    return parseAnswer(z.array(gitRefSchema), refs, what).map((r) => r.ref.replace(/^refs\/tags\//, ''));
+  listTags(repo: string, prefix: string): Promise<string[]> {
+    return listTags(this.octokit, repo, prefix);
   }
 
   async rateLimit(): Promise<RateLimitInfo> {
     const what = 'read the rate limit';
-    const data = await this.call(what, () => this.octokit.request('GET /rate_limit'));
+    const data = await callGitHub(what, () => this.octokit.request('GET /rate_limit'));
     const { core } = parseAnswer(rateLimitSchema, data, what).resources;
     return { remaining: core.remaining, limit: core.limit, resetAt: new Date(core.reset * 1000) };
   }
@@ -368,15 +295,4 @@ class OctokitGitHub implements GitHubPort {
       throw failure;
     }
   }
-
-  /** Runs one Octokit call; returns its data (or a paginated list) unparsed, failures as GitHubError. */
-  private async call(what: string, request: () => Promise<{ data: unknown } | unknown[]>): Promise<unknown> {
-    try {
-      const result = await request();
-      return Array.isArray(result) ? result : result.data;
-    } catch (error) {
-      throw toGitHubError(error, what);
-    }
-  }
-
 }

@@ -57,3 +57,16 @@ export function toGitHubError(error: unknown, what: string): GitHubError {
 export function mayRetry(error: GitHubError): boolean {
   return error.kind === 'unavailable';
 }
+
+/** Runs one Octokit call; returns its data (or a paginated list) unparsed, failures as GitHubError. */
+export async function callGitHub(
+  what: string,
+  request: () => Promise<{ data: unknown } | unknown[]>,
+): Promise<unknown> {
+  try {
+    const result = await request();
+    return Array.isArray(result) ? result : result.data;
+  } catch (error) {
+    throw toGitHubError(error, what);
+  }
+}

@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import type { ApiContext } from './context.js';
 import { errorReply, json, Router, type ApiReply } from './http.js';
 import type { CiState, RepoRecord, RunRecord } from './model.js';
 import { RateLimit, type RateLimitKind } from './rate-limit.js';
+import { readBody, writeReply } from './respond.js';
 import { actionsRoutes } from './routes-actions.js';
 import { deploymentRoutes } from './routes-deployments.js';
 import { gitRoutes } from './routes-git.js';
@@ -13,6 +13,16 @@ import { RunEngine, type RunAction, type RunTiming } from './runs.js';
 import { createRepo, makeCommit, resolveCommit } from './seed.js';
 import { minimalRepository, runJson, simpleUser, workflowJson, type Urls } from './shapes.js';
 import { WebhookSender, type WebhookTarget } from './webhook.js';
+import {
+  toLocalRun,
+  type Injected,
+  type LocalGitHubEvents,
+  type LocalRun,
+  type RecordedRequest,
+  type RequestMatcher,
+} from './views.js';
+
+export type { LocalGitHubEvents, LocalRun, RecordedRequest, RequestMatcher } from './views.js';
 
 export interface LocalGitHubOptions {
   /** Repositories to seed, "owner/name". */
@@ -29,62 +39,6 @@ export interface LocalGitHubOptions {
   /** Base of web links in answers (default https://github.com). */
   readonly htmlUrl?: string;
 }
-
-/** A run as tests and the sandbox see it. */
-export interface LocalRun {
-  readonly id: number;
-  readonly repo: string;
-  readonly workflow: string;
-  readonly name: string;
-  readonly status: RunRecord['status'];
-  readonly conclusion: string | null;
-  readonly headSha: string;
-  readonly headBranch: string;
-  readonly runAttempt: number;
-  readonly inputs: Readonly<Record<string, unknown>>;
-  readonly createdAt: string;
-}
-
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: string;
-  readonly status: number;
-  readonly time: number;
-  readonly notModified: boolean;
-}
-
-export type RequestMatcher = { readonly method?: string; readonly path?: string | RegExp };
-
-type Inputs = Readonly<Record<string, unknown>>;
-export interface LocalGitHubEvents {
-  dispatch: [run: LocalRun, inputs: Inputs, repo: string, workflow: string];
-  runUpdated: [run: LocalRun, action: RunAction];
-  runCompleted: [run: LocalRun, inputs: Inputs, repo: string, workflow: string];
-}
-
-interface Injected {
-  readonly matcher: RequestMatcher;
-  readonly status: number;
-  /** Process the request first, then answer the error (the answer was lost, the effect was not). */
-  readonly after: boolean;
-}
-
-const toLocalRun = (run: RunRecord): LocalRun => ({
-  id: run.id,
-  repo: run.repo,
-  workflow: run.workflow.file,
-  name: run.name,
-  status: run.status,
-  conclusion: run.conclusion,
-  headSha: run.headSha,
-  headBranch: run.headBranch,
-  runAttempt: run.runAttempt,
-  inputs: run.inputs,
-  createdAt: run.createdAt,
-});
-
-const MAX_BODY = 1024 * 1024;
 
 /**
  * A local stand-in for the subset of GitHub's REST API the bot uses, with GitHub's answer shapes, rate-limit
@@ -309,31 +263,14 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
         error instanceof SyntaxError ? 'Problems parsing JSON' : 'Server Error',
       );
     }
-    let notModified = false;
-    const headers: Record<string, string> = {
-      'x-github-request-id': randomUUID().slice(0, 18).toUpperCase(),
-      'x-github-api-version-selected': '2022-11-28',
-      ...reply.headers,
-    };
-    let payload: string | undefined = reply.body === undefined ? undefined : JSON.stringify(reply.body);
-    if (method === 'GET' && reply.status === 200 && payload !== undefined) {
-      const etag = `W/"${createHash('sha1').update(payload).digest('hex')}"`;
-      headers.etag = etag;
-      if (req.headers['if-none-match'] === etag) {
-        notModified = true;
-        payload = undefined;
-      }
-    }
-    // A 304 and /rate_limit do not count against the limit, as on GitHub.
-    if (!notModified && path !== '/rate_limit' && reply.status !== 401) this.rate.consume();
-    const status = notModified ? 304 : reply.status;
-    const rateHeaders = reply.headers?.['x-ratelimit-remaining'] === '0' ? {} : this.rate.headers();
-    res.writeHead(status, {
-      ...rateHeaders,
-      ...headers,
-      ...(payload !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-    });
-    res.end(payload);
+    const { status, notModified } = writeReply(
+      res,
+      method,
+      path,
+      reply,
+      req.headers['if-none-match'],
+      this.rate,
+    );
     this.recorded.push({ method, path, query: url.search, status, time: Date.now(), notModified });
   }
 
@@ -363,18 +300,6 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     const after = this.takeInjected(method, path, true);
     return after ? errorReply(after.status, 'Server Error') : reply;
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new Error('body too large');
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
 }
 
 /** Starts the local GitHub API on 127.0.0.1 (port 0 unless given). */
