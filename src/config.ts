@@ -99,6 +99,22 @@ const fileSchema = z
         autoVerify: z.boolean().default(false),
       })
       .prefault({}),
+    /** The single gateway (§9): lease time, and how often the holder renews (whole seconds, 1–30). */
+    gateway: z
+      .strictObject({
+        leaseTtl: duration.prefault('15s'),
+        renewEvery: duration
+          .refine(
+            (ms) => ms % 1000 === 0 && ms >= 1000 && ms <= 30_000,
+            'must be whole seconds from 1s to 30s',
+          )
+          .prefault('3s'),
+      })
+      .prefault({})
+      .refine((g) => g.leaseTtl >= 2 * g.renewEvery, {
+        message: 'leaseTtl must be at least twice renewEvery',
+        path: ['leaseTtl'],
+      }),
     nightlySmoke: z
       .strictObject({ cron: cron.default('0 2 * * *'), timezone: timeZone.default('UTC') })
       .prefault({}),

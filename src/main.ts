@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { buttons, commands, modals } from '../commands/index.js';
 import { jobs } from '../jobs/index.js';
+import cron from 'node-cron';
 import type { AppDeps, InstanceInfo } from './app/deps.js';
+import { GatewayLeadership, type Role } from './app/leadership.js';
 import { isMaintenanceOn } from './app/settings.js';
 import { RunWatch } from './app/deploys/track.js';
 import {
@@ -70,13 +72,13 @@ export async function main(
   });
 
   // Created once the router (which needs deps) exists; read by /health through `instance`.
-  const gatewayRef: { current?: DiscordGateway } = {};
-  let role: ReturnType<InstanceInfo['role']> = 'starting';
+  const gatewayRef: { current?: DiscordGateway; leadership?: GatewayLeadership } = {};
+  const role = (): Role => gatewayRef.leadership?.role ?? 'starting';
   const instance: InstanceInfo = {
     id: instanceId,
     version: botVersion(),
     startedAt: new Date(),
-    role: () => role,
+    role,
     gatewayPingMs: () => gatewayRef.current?.ping(),
   };
   const scheduler: Scheduler = createScheduler({
@@ -124,7 +126,7 @@ export async function main(
           const mongoMs = (await ping(connection)).ms;
           return {
             ready: scheduler.started,
-            checks: { mongo: 'ok', mongoMs, jobs: scheduler.started, role, instance: instanceId },
+            checks: { mongo: 'ok', mongoMs, jobs: scheduler.started, role: role(), instance: instanceId },
           };
         } catch {
           return {
@@ -153,10 +155,25 @@ export async function main(
     log: log.child({ component: 'gateway' }),
   });
   gatewayRef.current = gateway;
-  await gateway.connect();
-  role = 'leader';
-  metrics.leader.set(1);
-  log.info({ instanceId, port: http.port, version: instance.version }, 'release console ready');
+  // Only the lease holder logs in to the gateway; every instance runs jobs, HTTP and REST posting (§9).
+  const leadership = new GatewayLeadership({
+    instanceId,
+    startedAt: instance.startedAt,
+    leases: repos.leases,
+    settings: repos.settings,
+    gateway,
+    clock: systemClock,
+    log: log.child({ component: 'leadership' }),
+    ttlMs: config.gateway.leaseTtl,
+    onRoleChange: (next) => metrics.leader.set(next === 'leader' ? 1 : 0),
+  });
+  gatewayRef.leadership = leadership;
+  await leadership.tick();
+  const renewal = cron.schedule(`*/${config.gateway.renewEvery / 1000} * * * * *`, () => leadership.tick(), {
+    name: 'gateway-lease',
+    noOverlap: true,
+  });
+  log.info({ instanceId, port: http.port, version: instance.version, role: role() }, 'release console ready');
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop'): Promise<void> => {
@@ -165,10 +182,10 @@ export async function main(
       const deadline = Date.now() + STOP_BUDGET_MS;
       const left = () => Math.max(0, deadline - Date.now());
       gateway.stopAccepting();
+      await renewal.stop();
       await gateway.drain(Math.min(left(), 5_000));
       await scheduler.stop(Math.min(left(), 4_000));
-      await gateway.disconnect();
-      metrics.leader.set(0);
+      await leadership.stop();
       await http.close();
       await connection.close();
       log.info('stopped');
