@@ -48,7 +48,10 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo): Promis
   const configFile = io.env.CONFIG_FILE ?? 'config/example.yaml';
   const logFile = io.env.SANDBOX_LOG_FILE ?? SANDBOX_LOG_FILE;
   const level = LOG_LEVELS.find((l) => l === io.env.LOG_LEVEL) ?? 'info';
-  const logger = createLogger({ level }, pino.destination({ dest: logFile, mkdir: true, sync: true }));
+  const logger = createLogger(
+    { level },
+    pino.destination({ dest: logFile, mkdir: true, sync: true, append: false }),
+  );
   const started = Date.now();
   io.stderr.write(`Starting the sandbox (config ${configFile}, log ${logFile})…\n`);
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConsoleSession } from '../../src/sandbox/console/session.js';
 import { useE2E } from './harness.js';
 
 const e2e = useE2E();
@@ -37,6 +38,51 @@ describe('the real bot against the stand-ins', () => {
   it('logs where its HTTP server listens', () => {
     const { bot, env } = e2e();
     expect(bot.logs('http server listening')[0]?.port).toBe(Number(env.PORT));
+  });
+
+  it('lets the console drive a prod deploy: request, card with buttons, approval by an R5', async () => {
+    const { discord, github, config, bot } = e2e();
+    const printed: string[] = [];
+    const session = new ConsoleSession({
+      discord,
+      github,
+      config,
+      write: (text) => printed.push(text),
+      buttonWaitMs: 500,
+    });
+    session.start();
+    const run = async (line: string): Promise<string> => {
+      const from = printed.length;
+      const result = await session.execute(line);
+      expect(result, line).toEqual({ outcome: 'ok' });
+      return printed.slice(from).join('\n');
+    };
+    try {
+      expect(await run('as alice /deploy service:api env:staging')).toContain('(only you: alice)');
+      await bot.waitForLog((l) => l.event === 'deploy.marker' && l.env === 'staging', 15_000);
+
+      const requested = await run('as alice /deploy service:api env:prod reason:"weekly release"');
+      await discord.waitForMessage((m) => m.components.length > 0 && m.visibleTo === null, {
+        timeoutMs: 5_000,
+      });
+      expect(printed.join('\n')).toContain('[Approve] [Reject]');
+      expect(requested).toContain('(only you: alice)');
+
+      expect(await run('as bob approve')).toContain('(only you: bob)');
+      const dispatched = github.runs('example-org/api').filter((r) => r.inputs.environment === 'prod');
+      expect(dispatched).toHaveLength(1);
+
+      expect(await session.execute('as zed /health')).toEqual({
+        outcome: 'failed',
+        error: 'unknown user "zed" (users: alice, bob, carol, dave)',
+      });
+      expect(await session.execute('as bob click Nope')).toEqual({
+        outcome: 'failed',
+        error: 'no message in the ops channel has an enabled "Nope" button bob can press',
+      });
+    } finally {
+      session.close();
+    }
   });
 
   // Last: it ends the bot. The harness's afterAll copes with a bot that has already exited.

@@ -175,15 +175,12 @@ export class ConsoleSession {
   }
 
   #print(message: ObservedMessage, edited: boolean): void {
-    const fingerprint = JSON.stringify([
-      message.content,
-      message.embeds,
-      message.components,
-      message.attachments,
-    ]);
-    if (this.#printed.get(message.id) === fingerprint) return;
-    this.#printed.set(message.id, fingerprint);
-    this.#deps.write(renderMessage(message, this.#context(), { edited }));
+    const text = renderMessage(message, this.#context(), { edited });
+    // Compared without the header (time, markers): an edit that changes nothing visible is not printed again.
+    const body = text.slice(text.indexOf('\n') + 1);
+    if (this.#printed.get(message.id) === body) return;
+    this.#printed.set(message.id, body);
+    this.#deps.write(text);
   }
 
   /** The newest ops-channel message the user can see that has an enabled button with this label or id. */
