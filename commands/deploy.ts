@@ -23,7 +23,9 @@ export const deploy = defineCommand({
         .setDescription('Branch, tag or SHA (default: the service default ref)')
         .setMaxLength(200),
     )
-    .addStringOption((o) => o.setName('reason').setDescription('Why (shown on the card)').setMaxLength(500))
+    .addStringOption((o) =>
+      o.setName('reason').setDescription('Why (shown on the card, 500 characters at most)'),
+    )
     .toJSON(),
   options: z.object({
     service: name,

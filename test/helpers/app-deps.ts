@@ -109,7 +109,12 @@ export interface AppHarness {
 
 /** The app layer wired with in-memory repositories, the real GitHub adapter and the local GitHub API. */
 export async function startAppHarness(options: { config?: Config; clock?: Clock } = {}): Promise<AppHarness> {
-  const config = options.config ?? testConfig();
+  // No recurring windows by default: the example's Saturday-evening window must not decide a test's outcome.
+  const config =
+    options.config ??
+    testConfig((raw) => {
+      raw.freezeWindows = [];
+    });
   const github = await startLocalGitHub({
     repos: Object.values(config.services).map((s) => s.repo),
     timing: { queuedMs: 30, inProgressMs: 120 },

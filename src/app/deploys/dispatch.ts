@@ -98,6 +98,11 @@ export async function dispatchDeploy(
   );
   if (!dispatched) return { kind: 'lost-race', deploy };
   await deps.jobs.cancel(DISPATCH_CHECK_JOB, { deployId: deploy.id });
+  await syncCard(deps, dispatched);
+  await deps.notifier.progress(
+    dispatched,
+    `📤 Dispatched ${version} (\`${deploy.sha.slice(0, 7)}\`)${run.runUrl ? ` — [run](${run.runUrl})` : ''}`,
+  );
 
   // The GitHub Deployment mirrors the run so the state is visible in GitHub too.
   let withDeployment = dispatched;
@@ -121,11 +126,6 @@ export async function dispatchDeploy(
   } catch (error) {
     deps.log.warn({ err: error, deployId: deploy.id }, 'could not create the GitHub deployment');
   }
-  await syncCard(deps, withDeployment);
-  await deps.notifier.progress(
-    withDeployment,
-    `📤 Dispatched ${version} (\`${deploy.sha.slice(0, 7)}\`)${run.runUrl ? ` — [run](${run.runUrl})` : ''}`,
-  );
   return { kind: 'dispatched', deploy: withDeployment };
 }
 

@@ -62,7 +62,9 @@ export async function syncCard(
   extra?: Parameters<AppDeps['notifier']['syncCard']>[1],
 ): Promise<void> {
   try {
-    await deps.notifier.syncCard(deploy, extra);
+    // Always render the newest record: an older snapshot must never overwrite a newer state on the card.
+    const latest = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
+    await deps.notifier.syncCard(latest, extra);
   } catch (error) {
     deps.log.warn({ err: error, deployId: deploy.id }, 'could not update the deploy card');
   }

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { ObservedMessage } from '../../src/sandbox/discord/index.js';
+import { useE2E, type E2E } from './harness.js';
+
+// No recurring freeze windows: whether today is a Saturday evening in London must not decide these tests.
+const e2e = useE2E({ config: (base) => ({ ...base, freezeWindows: [] }) });
+const API = 'example-org/api';
+const WAIT = { timeoutMs: 20_000 };
+
+function deployIdOf(text: string): string {
+  const id = /\b(D[0-9A-Z]{8})\b/.exec(text)?.[1];
+  if (!id) throw new Error(`no deploy id in: ${text}`);
+  return id;
+}
+
+function isCardOf(id: string) {
+  return (m: ObservedMessage) =>
+    m.embeds.some((e) => e.footer?.text.startsWith(`Deploy ${id}`) && !e.title?.startsWith('📍'));
+}
+
+function card(env: E2E, id: string): ObservedMessage {
+  const found = env.discord.history().find(isCardOf(id));
+  if (!found) throw new Error(`no card for ${id}`);
+  return env.discord.message(found.id);
+}
+
+async function waitForMarker(env: E2E, id: string): Promise<ObservedMessage> {
+  return env.discord.waitForMessage(
+    (m) => m.embeds.some((e) => e.title?.startsWith('📍') && e.footer?.text === `Deploy ${id}`),
+    WAIT,
+  );
+}
+
+async function deploy(
+  env: E2E,
+  user: string,
+  options: Record<string, string>,
+): Promise<{ reply: ObservedMessage; id: string }> {
+  const reply = await env.discord.runCommand(user, 'deploy', options).response(WAIT);
+  return { reply, id: /\bD[0-9A-Z]{8}\b/.test(reply.content) ? deployIdOf(reply.content) : '' };
+}
+
+/** A green staging deploy of the current main, verified by an R4 when the card asks for it. */
+async function greenStaging(env: E2E): Promise<string> {
+  const { id } = await deploy(env, 'alice', { service: 'api', env: 'staging' });
+  await waitForMarker(env, id);
+  const staging = card(env, id);
+  const verify = staging.components
+    .flatMap((row) => ('components' in row ? row.components : []))
+    .find((c) => 'label' in c && c.label === 'Verified');
+  if (verify) await env.discord.click('alice', staging, 'Verified').response(WAIT);
+  return id;
+}
+
+function prodRuns(env: E2E) {
+  return env.github.runs(API).filter((r) => r.inputs.environment === 'prod' && r.workflow === 'deploy.yml');
+}
+
+describe('the deploy flow through Discord (real bot process)', () => {
+  it('deploys api to staging at once and posts a marker; GitHub holds the Deployment with its statuses', async () => {
+    const env = e2e();
+    const { reply, id } = await deploy(env, 'alice', { service: 'api', env: 'staging', reason: 'first' });
+    expect(reply.visibleTo).toBe(env.discord.user('alice').id);
+    expect(reply.content).toMatch(/Dispatched api → staging/);
+    const marker = await waitForMarker(env, id);
+    const fields = Object.fromEntries((marker.embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
+    expect(fields.Version).toMatch(/^v\d{4}\.\d{2}\.\d{2}/);
+    expect(fields.SHA).toContain(env.github.history(API)[0]?.slice(0, 7));
+    expect(fields['Requested by']).toBe('alice');
+    expect(fields.Duration).not.toBe('—');
+    expect(fields.Run).toMatch(/workflow run/);
+    expect(fields['Build time']).toMatch(/<t:\d+:f>/);
+    const deployment = env.github.deployments(API).at(-1);
+    expect(deployment).toMatchObject({ environment: 'staging', states: ['in_progress', 'success'] });
+    expect(
+      (await env.bot.waitForLog((l) => l.msg === 'deploy.marker' && l.deployId === id, 10_000)).version,
+    ).toBe(fields.Version);
+  });
+
+  it('asks an R5 for prod: not the requester, not someone without a role; one dispatch when bob approves', async () => {
+    const env = e2e();
+    await greenStaging(env);
+    const pingsBefore = env.discord.pings().length;
+    const { reply, id } = await deploy(env, 'alice', { service: 'api', env: 'prod', reason: 'weekly' });
+    expect(reply.content).toMatch(/Approval requested/);
+    const approval = card(env, id);
+    expect(approval.embeds[0]?.fields?.find((f) => f.name === 'Gates')?.value).toMatch(/✅/);
+    const pings = env.discord.pings().slice(pingsBefore);
+    expect(pings).toHaveLength(1);
+    expect(pings[0]?.ping.roles).toEqual([env.config.discord.roles.r5]);
+
+    expect((await env.discord.click('alice', approval, 'Approve').response(WAIT)).content).toMatch(/R5 role/);
+    expect((await env.discord.click('dave', approval, 'Approve').response(WAIT)).content).toMatch(/R5 role/);
+    expect(prodRuns(env)).toHaveLength(0);
+    const approved = await env.discord.click('bob', approval, 'Approve').response(WAIT);
+    expect(approved.content).toMatch(/Dispatched api → prod/);
+    await waitForMarker(env, id);
+    expect(prodRuns(env)).toHaveLength(1);
+    // The card no longer has buttons; /approve does the same as the button and says why not.
+    expect(card(env, id).components).toHaveLength(0);
+    expect((await env.discord.runCommand('carol', 'approve', { id }).response(WAIT)).content).toMatch(
+      /already approved by bob/,
+    );
+    expect(prodRuns(env)).toHaveLength(1);
+  });
+
+  it('gives one dispatch when bob and carol click Approve at the same moment', async () => {
+    const env = e2e();
+    await greenStaging(env);
+    const before = prodRuns(env).length;
+    const { id } = await deploy(env, 'alice', { service: 'api', env: 'prod' });
+    const approval = card(env, id);
+    const answers = await Promise.all([
+      env.discord.click('bob', approval, 'Approve').response(WAIT),
+      env.discord.click('carol', approval, 'Approve').response(WAIT),
+    ]);
+    expect(answers.filter((a) => a.content.includes('Dispatched'))).toHaveLength(1);
+    await waitForMarker(env, id);
+    expect(prodRuns(env)).toHaveLength(before + 1);
+  });
+
+  it('versions the second prod release of the day -patchN', async () => {
+    const env = e2e();
+    const versions = prodRuns(env).map((r) => String(r.inputs.version));
+    expect(versions.length).toBeGreaterThanOrEqual(2);
+    expect(versions[1]).toBe(`${versions[0] ?? ''}-patch1`);
+    expect(Object.keys(env.github.tags(API))).toEqual(expect.arrayContaining(versions.slice(0, 2)));
+  });
+
+  it('refuses prod of a SHA never deployed to staging with NOT_ON_STAGING', async () => {
+    const env = e2e();
+    const sha = env.github.addCommit(API, 'feat: straight to prod?');
+    const { reply } = await deploy(env, 'alice', { service: 'api', env: 'prod', ref: sha });
+    expect(reply.content).toMatch(/NOT_ON_STAGING/);
+  });
+
+  it('refuses the click of an approver who lost R5 between request and click', async () => {
+    const env = e2e();
+    await greenStaging(env);
+    const { id } = await deploy(env, 'alice', { service: 'api', env: 'prod' });
+    env.discord.setRoles('bob', []);
+    try {
+      const answer = await env.discord.click('bob', card(env, id), 'Approve').response(WAIT);
+      expect(answer.content).toMatch(/R5 role/);
+    } finally {
+      env.discord.setRoles('bob', ['R5']);
+    }
+    await env.discord.click('carol', card(env, id), 'Reject').response(WAIT);
+  });
+
+  it('answers bad options clearly, only to the person, and pings nobody', async () => {
+    const env = e2e();
+    const pingsBefore = env.discord.pings().length;
+    const answers = [
+      (await deploy(env, 'alice', { service: 'nope', env: 'prod' })).reply,
+      (await deploy(env, 'alice', { service: 'api', env: 'qa' })).reply,
+      (await deploy(env, 'alice', { service: 'api', env: 'staging', ref: 'no-such-branch' })).reply,
+      (await deploy(env, 'alice', { service: 'api', env: 'staging', reason: 'x'.repeat(3000) })).reply,
+    ];
+    expect(answers.map((a) => a.content)).toEqual([
+      expect.stringMatching(/Unknown service "nope"\. Known services: api, web/),
+      expect.stringMatching(/Unknown environment "qa" for api/),
+      expect.stringMatching(/"no-such-branch" is not a branch, tag or commit/),
+      expect.stringMatching(/reason.*too long/),
+    ]);
+    expect(answers.every((a) => a.visibleTo === env.discord.user('alice').id)).toBe(true);
+    const { id } = await deploy(env, 'alice', {
+      service: 'web',
+      env: 'staging',
+      reason: '@everyone <@&990000000000000105> look',
+    });
+    await waitForMarker(env, id);
+    expect(env.discord.pings().slice(pingsBefore)).toHaveLength(0);
+  });
+
+  it('resumes tracking after the bot is killed mid-run and posts the marker exactly once', async () => {
+    const env = e2e();
+    env.github.holdRuns(true);
+    const { id } = await deploy(env, 'alice', { service: 'web', env: 'staging' });
+    env.bot.kill('SIGKILL');
+    await env.bot.exited;
+    env.github.holdRuns(false);
+    await env.bot.restart();
+    await waitForMarker(env, id);
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // a few more tracking ticks
+    const markers = env.discord
+      .history()
+      .filter((m) => m.embeds.some((e) => e.title?.startsWith('📍') && e.footer?.text === `Deploy ${id}`));
+    expect(markers).toHaveLength(1);
+  });
+});
