@@ -1,6 +1,8 @@
 import type { RegisteredJob } from '../src/adapters/scheduler/job.js';
 import { approvalExpiry, approvalReminder } from './approvals.js';
 import { dispatchCheck } from './dispatch-check.js';
+import { freezeAnnounce } from './freeze-announce.js';
+import { freezePlan } from './freeze-plan.js';
 import { offerQueuedJob } from './offer-queued.js';
 import { trackRuns } from './track-runs.js';
 
@@ -11,4 +13,6 @@ export const jobs: readonly RegisteredJob[] = [
   approvalExpiry,
   dispatchCheck,
   offerQueuedJob,
+  freezePlan,
+  freezeAnnounce,
 ];

@@ -1,4 +1,5 @@
 import type { Approval, Deploy } from '../domain/model.js';
+import type { OpsAnnouncement } from './announcements.js';
 
 /** Where a deploy's card lives in Discord. */
 export interface CardLocation {
@@ -24,4 +25,6 @@ export interface DeployNotifier {
   postMarker(deploy: Deploy): Promise<void>;
   /** A message to the requester in the ops channel (named, never pinged), optionally with buttons for them. */
   tellRequester(deploy: Deploy, text: string, offer?: 'deploy-now'): Promise<void>;
+  /** A message to the whole ops channel (freezes, maintenance, overrides); optional for older notifiers. */
+  announce?(announcement: OpsAnnouncement): Promise<void>;
 }

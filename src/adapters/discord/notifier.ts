@@ -14,6 +14,7 @@ import type { Logger } from '../../logger.js';
 import type { MessageView } from './command.js';
 import { safeView } from './render/common.js';
 import { button, DEPLOY_BUTTONS, renderDeployCard, renderDeployMarker } from './render/deploy-card.js';
+import { renderAnnouncement } from './render/freeze.js';
 
 function body(view: MessageView, allowedRoles: string[] = []): RESTPostAPIChannelMessageJSONBody {
   const safe = safeView(view);
@@ -126,6 +127,11 @@ export function createDiscordNotifier(options: {
       await rest.post(Routes.channelMessages(channelId), {
         body: body({ content: `<@${deploy.requestedBy.id}> ${neutralizeMentions(text)}`, components }),
       });
+    },
+
+    async announce(announcement) {
+      const view = renderAnnouncement(announcement, config.timezone);
+      await rest.post(Routes.channelMessages(channelId), { body: body(view) });
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord.js';
+import { overridableGate } from '../../../app/freeze-override.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Approval, Deploy, DeployState } from '../../../domain/model.js';
 import { shortSha, userText } from '../../../domain/text.js';
@@ -21,6 +22,7 @@ export const DEPLOY_BUTTONS = {
   rollback: 'rollback',
   verify: 'verify',
   deployNow: 'deploy-now',
+  overrideFreeze: 'override',
 } as const;
 
 const STATE_LABEL: Record<DeployState, string> = {
@@ -80,7 +82,12 @@ function buttonsFor(deploy: Deploy, context: DeployCardContext): APIButtonCompon
         button('Reject', DEPLOY_BUTTONS.reject, id, ButtonStyle.Danger),
       ];
     case 'queued':
-      return [button('Cancel request', DEPLOY_BUTTONS.cancel, id, ButtonStyle.Secondary)];
+      return [
+        button('Cancel request', DEPLOY_BUTTONS.cancel, id, ButtonStyle.Secondary),
+        ...(overridableGate(deploy)
+          ? [button('Override freeze', DEPLOY_BUTTONS.overrideFreeze, id, ButtonStyle.Danger)]
+          : []),
+      ];
     case 'dispatched':
     case 'running':
       return context.stuck

@@ -1,0 +1,68 @@
+import type { Actor } from '../domain/model.js';
+import type { OpsAnnouncement } from './announcements.js';
+import type { AppDeps } from './deps.js';
+import { move, syncCard } from './deploys/flow.js';
+
+/** Posts to the ops channel; a Discord hiccup is logged, never fatal to what was already recorded. */
+export async function announce(deps: AppDeps, announcement: OpsAnnouncement): Promise<void> {
+  try {
+    await deps.notifier.announce?.(announcement);
+  } catch (error) {
+    deps.log.warn({ err: error, kind: announcement.kind }, 'could not post an announcement');
+  }
+}
+
+/**
+ * Voids the pending approvals of deploys to `envs` (§4.3: a freeze starts, maintenance turns on). A freeze
+ * puts the deploy back in the queue (it is offered again when the freeze ends); maintenance refuses it.
+ * Returns how many were voided.
+ */
+export async function voidPendingApprovals(
+  deps: AppDeps,
+  envs: readonly string[],
+  why: { code: 'FROZEN' | 'MAINTENANCE'; reason: string; actor: Actor },
+): Promise<number> {
+  let voided = 0;
+  for (const env of envs) {
+    for (const approval of await deps.repos.approvals.pending({ env })) {
+      try {
+        const now = deps.clock.now();
+        const closed = await deps.repos.approvals.decide(approval.deployId, 'void', {
+          at: now,
+          voidReason: why.reason,
+        });
+        if (!closed) continue;
+        voided += 1;
+        const deploy = await deps.repos.deploys.get(approval.deployId);
+        if (!deploy) continue;
+        const moved =
+          why.code === 'FROZEN'
+            ? await move(
+                deps,
+                deploy,
+                'requeue',
+                { waitingFor: `FROZEN: ${why.reason}` },
+                { actor: why.actor, reason: `approval void: ${why.reason}` },
+              )
+            : await move(
+                deps,
+                deploy,
+                'deny',
+                { outcomeReason: `Approval void: ${why.reason}`, finishedAt: now },
+                { actor: why.actor, reason: `approval void: MAINTENANCE: ${why.reason}` },
+              );
+        if (!moved) continue;
+        await syncCard(deps, moved, { approval: closed });
+        await deps.notifier.tellRequester(
+          moved,
+          why.code === 'FROZEN'
+            ? `the approval for ${moved.id} (${moved.service} → ${moved.env}) is void: ${why.reason}. It waits in the queue and will be offered again when the freeze ends.`
+            : `the approval for ${moved.id} (${moved.service} → ${moved.env}) is void: ${why.reason}. Request it again when maintenance is off.`,
+        );
+      } catch (error) {
+        deps.log.warn({ err: error, deployId: approval.deployId }, 'could not void an approval');
+      }
+    }
+  }
+  return voided;
+}
