@@ -131,7 +131,7 @@ export async function main(
         } catch {
           return {
             ready: false,
-            checks: { mongo: 'unreachable', jobs: scheduler.started, role, instance: instanceId },
+            checks: { mongo: 'unreachable', jobs: scheduler.started, role: role(), instance: instanceId },
           };
         }
       },
@@ -197,7 +197,23 @@ export async function main(
 
 /** Runs main() as the process: exit 2 on bad configuration (one line per problem), signals stop it. */
 export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let app: RunningApp;
+  let app: RunningApp | undefined;
+  let signalled: NodeJS.Signals | undefined;
+  const stopAndExit = (running: RunningApp, signal: NodeJS.Signals): void => {
+    running.stop(signal).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  // Listening from the first moment: a SIGTERM during start-up also ends in a clean stop within 10 s.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) return;
+    signalled = signal;
+    setTimeout(() => process.exit(1), 10_000).unref();
+    if (app) stopAndExit(app, signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     app = await main(env);
   } catch (error) {
@@ -211,16 +227,7 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     process.stderr.write(`Release Console cannot start: ${message}\n`);
     process.exit(1);
   }
-  const onSignal = (signal: NodeJS.Signals) => {
-    const hardStop = setTimeout(() => process.exit(1), 10_000);
-    hardStop.unref();
-    app.stop(signal).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  if (signalled) stopAndExit(app, signalled);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

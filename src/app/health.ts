@@ -1,4 +1,6 @@
+import { freezeStatus, listFreezes } from '../domain/freeze-windows.js';
 import type { AppDeps } from './deps.js';
+import { freezeWindowsOf } from './deploys/gates.js';
 
 export interface HealthReport {
   readonly instanceId: string;
@@ -10,6 +12,13 @@ export interface HealthReport {
   readonly jobs: { queued: number; running: number; failed: number } | 'unavailable';
   readonly githubRateLimit: { remaining: number; limit: number; resetAt: Date } | 'unavailable';
   readonly maintenance: { reason: string; by: string } | undefined;
+  /** For the prod env: the freeze in force (or in its buffer) and the next one within 7 days. */
+  readonly freeze:
+    | {
+        active?: { name: string; endsAt: Date; inBuffer: boolean };
+        next?: { name: string; bufferStartsAt: Date; startsAt: Date };
+      }
+    | 'unavailable';
   readonly environments: readonly {
     service: string;
     env: string;
@@ -40,7 +49,9 @@ export async function healthReport(deps: AppDeps): Promise<HealthReport> {
   const pairs = Object.entries(config.services).flatMap(([service, svc]) =>
     svc.environments.map((e) => ({ service, env: e.name })),
   );
-  const [mongoMs, jobs, githubRateLimit, maintenance, environments] = await Promise.all([
+  const now = deps.clock.now();
+  const week = new Date(now.getTime() + 7 * 86_400_000);
+  const [mongoMs, jobs, githubRateLimit, maintenance, environments, freeze] = await Promise.all([
     bounded(deps.db.ping(), 'unreachable' as const),
     bounded(deps.jobs.stats(), 'unavailable' as const),
     bounded(deps.github.rateLimit(), 'unavailable' as const),
@@ -73,17 +84,37 @@ export async function healthReport(deps: AppDeps): Promise<HealthReport> {
       ),
       pairs,
     ),
+    bounded(
+      repos.freezes.overlapping(now, week).then((oneOffs) => {
+        const windows = freezeWindowsOf(deps);
+        const prod = config.prodEnvironment;
+        const status = freezeStatus(windows, oneOffs, prod, now);
+        const next = listFreezes(windows, oneOffs, now, week, prod).find(
+          (f) => f.bufferStartsAt.getTime() > now.getTime(),
+        );
+        return {
+          ...(status.frozen
+            ? { active: { name: status.name, endsAt: status.endsAt, inBuffer: status.inBuffer } }
+            : {}),
+          ...(next
+            ? { next: { name: next.name, bufferStartsAt: next.bufferStartsAt, startsAt: next.startsAt } }
+            : {}),
+        };
+      }),
+      'unavailable' as const,
+    ),
   ]);
   return {
     instanceId: instance.id,
     role: instance.role(),
     version: instance.version,
-    uptimeMs: deps.clock.now().getTime() - instance.startedAt.getTime(),
+    uptimeMs: now.getTime() - instance.startedAt.getTime(),
     gatewayPingMs: instance.gatewayPingMs(),
     mongoMs,
     jobs,
     githubRateLimit,
     maintenance: maintenance?.on ? { reason: maintenance.reason, by: maintenance.by.name } : undefined,
+    freeze,
     environments,
   };
 }

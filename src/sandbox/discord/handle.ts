@@ -37,6 +37,12 @@ export class InteractionHandle {
     return this.record.callback?.type ?? null;
   }
 
+  /** Milliseconds from sending the interaction to the bot's first callback (undefined until it answers). */
+  get ackLatencyMs(): number | undefined {
+    const callback = this.record.callback;
+    return callback ? callback.at - this.record.createdAt : undefined;
+  }
+
   /** Whether the response is ephemeral (false until the bot has responded). */
   get ephemeral(): boolean {
     const original = this.#original();

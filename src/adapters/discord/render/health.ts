@@ -1,11 +1,24 @@
 import type { APIEmbed } from 'discord.js';
 import type { HealthReport } from '../../../app/health.js';
 import { formatDuration } from '../../../domain/duration.js';
+import { userText } from '../../../domain/text.js';
 import type { MessageView } from '../command.js';
 import { COLORS, discordTime } from './common.js';
 
 function short(sha: string): string {
   return sha.slice(0, 7);
+}
+
+function freezeLine(report: HealthReport): string {
+  if (report.freeze === 'unavailable') return 'unavailable';
+  const { active, next } = report.freeze;
+  const now = active
+    ? `${active.inBuffer ? '🟠 buffer before' : '🧊 FROZEN:'} ${userText(active.name, 100)} until ${discordTime(active.endsAt, 'f')}`
+    : 'open';
+  const upcoming = next
+    ? `; next: ${userText(next.name, 100)} ${discordTime(next.startsAt, 'f')} (buffer from ${discordTime(next.bufferStartsAt, 't')})`
+    : '; none in the next 7 days';
+  return now + upcoming;
 }
 
 /** The /health answer (§9): one embed, readable at a glance. */
@@ -51,6 +64,7 @@ export function renderHealth(report: HealthReport): MessageView {
         value: report.maintenance ? `ON — ${report.maintenance.reason} (by ${report.maintenance.by})` : 'off',
         inline: false,
       },
+      { name: 'Freeze (prod)', value: freezeLine(report), inline: false },
       { name: 'Deployed versions', value: versions.join('\n') || '—', inline: false },
     ],
   };

@@ -1,0 +1,329 @@
+/**
+ * `npm run bench`: measures the real bot (a child process, as in production) against the local Discord
+ * server and the local GitHub API, and prints a table. Targets are printed beside the figures; nothing here
+ * fails a build. Loopback only; every wait is bounded.
+ */
+import { Client, Events, GatewayIntentBits, MessageFlags, Routes } from 'discord.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { deploy as deployCommand } from '../../commands/deploy.js';
+import { createRest } from '../../src/adapters/discord/gateway.js';
+import { startStandIns, type StandIns } from '../../src/sandbox/stand-ins.js';
+import type { ObservedMessage } from '../../src/sandbox/discord/index.js';
+import { BotProcess } from '../e2e/support/bot-process.js';
+import {
+  exampleConfig,
+  freePort,
+  withHealthPort,
+  writeConfig,
+  type RawConfig,
+} from '../e2e/support/config-file.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SERVICES = 20;
+const ACK_SAMPLES = 100;
+const CONCURRENT = 200;
+const WAIT = { timeoutMs: 30_000 };
+
+interface Row {
+  what: string;
+  value: string;
+  target: string;
+  verdict: string;
+}
+const rows: Row[] = [];
+const record = (what: string, value: string, target = '', ok?: boolean): void => {
+  rows.push({ what, value, target, verdict: ok === undefined ? '' : ok ? 'met' : 'MISSED' });
+  console.log(`  ${what}: ${value}${target ? ` (target ${target})` : ''}`);
+};
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function benchConfig(servicesPort: number): RawConfig {
+  const base = exampleConfig(ROOT);
+  const services: Record<string, unknown> = {};
+  for (let i = 1; i <= SERVICES; i += 1) {
+    const name = `svc${String(i).padStart(2, '0')}`;
+    services[name] = {
+      repo: `example-org/${name}`,
+      workflow: 'deploy.yml',
+      defaultRef: 'main',
+      environments: [
+        {
+          name: 'staging',
+          healthUrl: `http://127.0.0.1:${servicesPort}/${name}/staging/health`,
+          requiresApproval: false,
+        },
+        {
+          name: 'prod',
+          healthUrl: `http://127.0.0.1:${servicesPort}/${name}/prod/health`,
+          requiresApproval: true,
+        },
+      ],
+    };
+  }
+  return withHealthPort(
+    {
+      ...base,
+      services,
+      freezeWindows: [],
+      tracking: { pollInterval: '500ms', stuckAfter: '10m' },
+      verification: { window: '15m', checkInterval: '1s', autoVerify: false },
+    } as RawConfig,
+    servicesPort,
+  );
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** The floor: a bare discord.js client that only defers, against the same local Discord server. */
+async function measureFloor(standIns: StandIns): Promise<number[]> {
+  const { discord, env } = standIns;
+  const rest = createRest({ token: env.DISCORD_TOKEN ?? '', api: env.DISCORD_API_URL ?? '' });
+  await rest.put(
+    Routes.applicationGuildCommands(env.DISCORD_APP_ID ?? '', standIns.config.discord.guilds[0]?.id ?? ''),
+    {
+      body: [deployCommand.data],
+    },
+  );
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: env.DISCORD_API_URL ?? '' },
+  });
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (interaction.isChatInputCommand()) void interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  });
+  const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
+  await client.login(env.DISCORD_TOKEN);
+  await ready;
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < ACK_SAMPLES; i += 1) {
+      const handle = discord.runCommand('alice', 'deploy', { service: 'svc01', env: 'staging' });
+      await handle.acknowledged(WAIT);
+      samples.push(handle.ackLatencyMs ?? Number.NaN);
+    }
+  } finally {
+    await client.destroy();
+  }
+  return samples;
+}
+
+async function waitForMarker(standIns: StandIns, deployId: string): Promise<ObservedMessage> {
+  return standIns.discord.waitForMessage(
+    (m) => m.embeds.some((e) => e.title?.startsWith('📍') && e.footer?.text === `Deploy ${deployId}`),
+    { timeoutMs: 60_000 },
+  );
+}
+
+function deployIdOf(message: ObservedMessage): string {
+  const id = /\b(D[0-9A-Z]{8})\b/.exec(message.content)?.[1];
+  if (!id) throw new Error(`no deploy id in the answer: ${message.content}`);
+  return id;
+}
+
+function cardOf(standIns: StandIns, deployId: string): ObservedMessage {
+  const card = standIns.discord
+    .history()
+    .find((m) =>
+      m.embeds.some((e) => e.footer?.text.startsWith(`Deploy ${deployId}`) && !e.title?.startsWith('📍')),
+    );
+  if (!card) throw new Error(`no card for ${deployId}`);
+  return standIns.discord.message(card.id);
+}
+
+/** A green, verified staging deploy of a service's main (the way to prod). */
+async function greenStaging(standIns: StandIns, service: string): Promise<void> {
+  const reply = await standIns.discord
+    .runCommand('alice', 'deploy', { service, env: 'staging' })
+    .response(WAIT);
+  const id = deployIdOf(reply);
+  await waitForMarker(standIns, id);
+  for (let i = 0; i < 100; i += 1) {
+    const card = cardOf(standIns, id);
+    const hasVerify = card.components.some(
+      (row) => 'components' in row && row.components.some((c) => 'label' in c && c.label === 'Verified'),
+    );
+    if (hasVerify) {
+      await standIns.discord.click('alice', card, 'Verified').response(WAIT);
+      return;
+    }
+    await sleep(100);
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'release-console-bench-'));
+  const servicesPort = await freePort();
+  const httpPort = await freePort();
+  const configFile = writeConfig(dir, benchConfig(servicesPort));
+  console.log('Release Console benchmark — starting the stand-ins…');
+  const standIns = await startStandIns({
+    configFile,
+    httpPort,
+    logLevel: 'warn',
+    runTiming: { queuedMs: 200, inProgressMs: 800 },
+  });
+  let bot: BotProcess | undefined;
+  try {
+    console.log(`MongoDB: ${standIns.mongo.kind}`);
+    const floor = await measureFloor(standIns);
+
+    const spawnedAt = performance.now();
+    const connectionsBefore = standIns.discord.gatewayConnections().totalIdentified;
+    bot = new BotProcess({
+      cwd: ROOT,
+      env: { ...standIns.env, PATH: process.env.PATH ?? '' },
+      entry: 'src/main.ts',
+    });
+    for (
+      let i = 0;
+      i < 600 && standIns.discord.gatewayConnections().totalIdentified <= connectionsBefore;
+      i += 1
+    )
+      await sleep(50);
+    await standIns.discord.waitForBot(WAIT);
+    const startToReady = performance.now() - spawnedAt;
+    await sleep(3_000);
+    const idleRss = rssMb(bot.pid);
+
+    console.log('measuring /deploy acknowledgement latency…');
+    const ack: number[] = [];
+    for (let i = 0; i < ACK_SAMPLES; i += 1) {
+      const service = `svc${String((i % SERVICES) + 1).padStart(2, '0')}`;
+      const handle = standIns.discord.runCommand('alice', 'deploy', { service, env: 'prod' });
+      await handle.acknowledged(WAIT);
+      ack.push(handle.ackLatencyMs ?? Number.NaN);
+      await handle.response(WAIT);
+    }
+
+    console.log('preparing green staging for every service…');
+    for (let i = 1; i <= SERVICES; i += 1) await greenStaging(standIns, `svc${String(i).padStart(2, '0')}`);
+
+    console.log('measuring GitHub requests per happy-path deploy…');
+    standIns.github.resetRequests();
+    const prodReply = await standIns.discord
+      .runCommand('alice', 'deploy', { service: 'svc01', env: 'prod' })
+      .response(WAIT);
+    const prodId = deployIdOf(prodReply);
+    await standIns.discord.click('bob', cardOf(standIns, prodId), 'Approve').response(WAIT);
+    await waitForMarker(standIns, prodId);
+    await sleep(1_500);
+    const requests = standIns.github.requests();
+    const counted = requests.filter((r) => !r.notModified && !r.path.startsWith('/rate_limit'));
+    const notModified = requests.filter((r) => r.notModified).length;
+
+    console.log('measuring approve click → dispatch received by GitHub…');
+    const approveToDispatch: number[] = [];
+    for (let i = 2; i <= SERVICES; i += 1) {
+      const service = `svc${String(i).padStart(2, '0')}`;
+      const reply = await standIns.discord
+        .runCommand('alice', 'deploy', { service, env: 'prod' })
+        .response(WAIT);
+      const id = deployIdOf(reply);
+      const card = cardOf(standIns, id);
+      const dispatched = new Promise<number>((resolve) => {
+        const onDispatch = (_run: unknown, inputs: Readonly<Record<string, unknown>>) => {
+          if (inputs.deploy_id === id) {
+            standIns.github.off('dispatch', onDispatch);
+            resolve(performance.now());
+          }
+        };
+        standIns.github.on('dispatch', onDispatch);
+      });
+      const clickedAt = performance.now();
+      const handle = standIns.discord.click('bob', card, 'Approve');
+      approveToDispatch.push(
+        (await Promise.race([dispatched, sleep(30_000).then(() => Number.NaN)])) - clickedAt,
+      );
+      await handle.response(WAIT);
+    }
+    for (let i = 2; i <= SERVICES; i += 1) await sleep(0);
+
+    console.log(`sending ${CONCURRENT} concurrent /deploy requests over ${SERVICES} services × 2 envs…`);
+    await sleep(3_000);
+    const runsBefore = new Map<string, number>();
+    const started = performance.now();
+    const handles = Array.from({ length: CONCURRENT }, (_, i) => {
+      const service = `svc${String((i % SERVICES) + 1).padStart(2, '0')}`;
+      const env = Math.floor(i / SERVICES) % 2 === 0 ? 'staging' : 'prod';
+      return standIns.discord.runCommand(i % 2 === 0 ? 'alice' : 'carol', 'deploy', { service, env });
+    });
+    const answers = await Promise.allSettled(handles.map((h) => h.response({ timeoutMs: 60_000 })));
+    const burstMs = performance.now() - started;
+    const resolved = answers.filter((a) => a.status === 'fulfilled').length;
+    await sleep(4_000);
+    let doubleDispatch = 0;
+    for (let i = 1; i <= SERVICES; i += 1) {
+      const repo = `example-org/svc${String(i).padStart(2, '0')}`;
+      const ids = standIns.github.runs(repo).map((r) => String(r.inputs.deploy_id));
+      doubleDispatch += ids.length - new Set(ids).size;
+      runsBefore.set(repo, ids.length);
+    }
+    const burstAck = handles.map((h) => h.ackLatencyMs ?? Number.NaN).filter((n) => !Number.isNaN(n));
+    const loadedRss = rssMb(bot.pid);
+
+    console.log('\nResults');
+    record('start → ready (spawn to gateway session)', `${startToReady.toFixed(0)} ms`);
+    const floorP50 = percentile(floor, 50);
+    const floorP99 = percentile(floor, 99);
+    const ackP50 = percentile(ack, 50);
+    const ackP99 = percentile(ack, 99);
+    record('floor: bare discord.js defer ack p50 / p99', `${floorP50} / ${floorP99} ms`);
+    record('/deploy ack p50 / p99', `${ackP50} / ${ackP99} ms`);
+    const ratio = ackP99 / Math.max(1, floorP99);
+    record('/deploy ack p99 ÷ floor p99', ratio.toFixed(2), '≤ 1.5', ratio <= 1.5);
+    const a50 = percentile(approveToDispatch, 50);
+    const a99 = percentile(approveToDispatch, 99);
+    record(
+      `approve click → dispatch at GitHub p50 / p99 (n=${approveToDispatch.length})`,
+      `${a50.toFixed(1)} / ${a99.toFixed(1)} ms`,
+      'p99 < 150 ms',
+      a99 < 150,
+    );
+    record(
+      `${CONCURRENT} concurrent /deploy: answered`,
+      `${resolved}/${CONCURRENT} in ${burstMs.toFixed(0)} ms`,
+      'all',
+      resolved === CONCURRENT,
+    );
+    record(`${CONCURRENT} concurrent /deploy: ack p99 under load`, `${percentile(burstAck, 99)} ms`);
+    record('double dispatches (same deploy_id twice)', String(doubleDispatch), '0', doubleDispatch === 0);
+    record(
+      'GitHub requests per happy-path prod deploy',
+      `${counted.length} (+${notModified} × 304)`,
+      '≤ 8',
+      counted.length <= 8,
+    );
+    record('idle RSS', `${idleRss.toFixed(0)} MB`, '< 150 MB', idleRss < 150);
+    record('RSS after the load', `${loadedRss.toFixed(0)} MB`);
+    console.log('\n| measure | value | target | |\n|---|---|---|---|');
+    for (const row of rows) console.log(`| ${row.what} | ${row.value} | ${row.target} | ${row.verdict} |`);
+    console.log('\nGitHub requests of the happy-path prod deploy:');
+    for (const r of counted) console.log(`  ${r.method} ${r.path} → ${r.status}`);
+  } finally {
+    await bot?.stop(10_000);
+    await standIns.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
