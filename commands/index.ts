@@ -10,6 +10,9 @@ import { deployButtons } from './deploy-buttons.js';
 import { freeze } from './freeze.js';
 import { health } from './health.js';
 import { history } from './history.js';
+import { rollback } from './rollback.js';
+import { smoke } from './smoke.js';
+import { verificationButtons } from './verification-buttons.js';
 import { maintenance } from './maintenance.js';
 import { overrideButtons, overrideModals } from './override.js';
 
@@ -22,10 +25,16 @@ export const commands: readonly RegisteredCommand[] = [
   health,
   freeze,
   maintenance,
+  rollback,
+  smoke,
 ];
 
 /** Buttons by action (the part of custom_id before the opaque id). */
-export const buttons: readonly ButtonDefinition[] = [...deployButtons, ...overrideButtons];
+export const buttons: readonly ButtonDefinition[] = [
+  ...deployButtons,
+  ...overrideButtons,
+  ...verificationButtons,
+];
 
 /** Modals by action. */
 export const modals: readonly ModalDefinition[] = [...overrideModals];

@@ -1,10 +1,13 @@
 import type { RegisteredJob } from '../src/adapters/scheduler/job.js';
 import { approvalExpiry, approvalReminder } from './approvals.js';
 import { dispatchCheck } from './dispatch-check.js';
+import { emergencyAck } from './emergency-ack.js';
+import { nightlySmoke } from './nightly-smoke.js';
 import { freezeAnnounce } from './freeze-announce.js';
 import { freezePlan } from './freeze-plan.js';
 import { offerQueuedJob } from './offer-queued.js';
 import { trackRuns } from './track-runs.js';
+import { verifyDeploy } from './verify-deploy.js';
 
 /** Every durable job, listed explicitly. */
 export const jobs: readonly RegisteredJob[] = [
@@ -15,4 +18,7 @@ export const jobs: readonly RegisteredJob[] = [
   offerQueuedJob,
   freezePlan,
   freezeAnnounce,
+  verifyDeploy,
+  emergencyAck,
+  nightlySmoke,
 ];

@@ -1,4 +1,5 @@
 import type { Approval, Deploy } from '../domain/model.js';
+import type { SmokeReport } from './smoke.js';
 import type { OpsAnnouncement } from './announcements.js';
 
 /** Where a deploy's card lives in Discord. */
@@ -27,4 +28,8 @@ export interface DeployNotifier {
   tellRequester(deploy: Deploy, text: string, offer?: 'deploy-now'): Promise<void>;
   /** A message to the whole ops channel (freezes, maintenance, overrides); optional for older notifiers. */
   announce?(announcement: OpsAnnouncement): Promise<void>;
+  /** Asks the R5s (one role ping) to acknowledge an emergency rollback, with an Acknowledge button. */
+  askAcknowledgement?(deploy: Deploy): Promise<void>;
+  /** The nightly smoke's one summary in the ops channel; pings nobody. */
+  smokeSummary?(report: SmokeReport): Promise<void>;
 }

@@ -13,6 +13,8 @@ import { neutralizeMentions } from '../../domain/text.js';
 import type { Logger } from '../../logger.js';
 import type { MessageView } from './command.js';
 import { safeView } from './render/common.js';
+import { renderAcknowledgementRequest } from './render/rollback.js';
+import { renderSmokeSummary } from './render/smoke.js';
 import { button, DEPLOY_BUTTONS, renderDeployCard, renderDeployMarker } from './render/deploy-card.js';
 import { renderAnnouncement } from './render/freeze.js';
 
@@ -126,6 +128,19 @@ export function createDiscordNotifier(options: {
           : [];
       await rest.post(Routes.channelMessages(channelId), {
         body: body({ content: `<@${deploy.requestedBy.id}> ${neutralizeMentions(text)}`, components }),
+      });
+    },
+
+    async askAcknowledgement(deploy) {
+      const r5 = config.discord.roles.r5;
+      await rest.post(Routes.channelMessages(channelId), {
+        body: body(renderAcknowledgementRequest(deploy, r5), [r5]),
+      });
+    },
+
+    async smokeSummary(report) {
+      await rest.post(Routes.channelMessages(channelId), {
+        body: body({ content: renderSmokeSummary(report) }),
       });
     },
 

@@ -4,6 +4,7 @@ import { targetOf } from './context.js';
 import { supersedeDeploy } from './decide.js';
 import { syncCard } from './flow.js';
 import { offerQueued } from './queue.js';
+import { startVerification } from '../verification.js';
 
 async function quietly(
   deps: AppDeps,
@@ -73,6 +74,7 @@ export async function finishDeploy(deps: AppDeps, deploy: Deploy): Promise<void>
     deps.events.markerPosted(deploy.service, deploy.env);
     await deps.notifier.progress(deploy, `🟢 ${deploy.version ?? ''} is live on ${deploy.env}.`);
     if (deploy.env === deps.config.stagingEnvironment) await voidStaleProdApprovals(deps, deploy);
+    await quietly(deps, deploy, 'start post-deploy verification', () => startVerification(deps, deploy));
   } else {
     await syncCard(deps, deploy);
     await deps.notifier.progress(deploy, `🔴 ${deploy.outcomeReason ?? `The deploy ${deploy.state}.`}`);

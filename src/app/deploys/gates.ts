@@ -93,20 +93,25 @@ export async function checkGates(
   ]);
   const freeze = freezeStatus(freezeWindowsOf(deps), oneOffs, deploy.env, now);
   const busy = active.find((other) => other.id !== deploy.id);
+  // A rollback is the way out of a faulty lock, and its SHA already ran here: neither may hold it back.
+  const isRollback = deploy.kind === 'rollback';
+  const blockingLock = locks.find((lock) => !(isRollback && lock.kind === 'faulty'));
   const input: GateInput = {
     isProd: target.isProd,
     maintenance: { on: maintenance !== undefined, reason: maintenance?.reason },
     freeze: freeze.frozen
       ? { name: freeze.name, endsAt: freeze.endsAt, inBuffer: freeze.inBuffer }
       : undefined,
-    lock: locks[0] ? { reason: locks[0].reason, kind: locks[0].kind } : undefined,
+    lock: blockingLock ? { reason: blockingLock.reason, kind: blockingLock.kind } : undefined,
     busyDeployId: busy?.id,
-    staging: onStaging
-      ? {
-          deployed: true,
-          verified: onStaging.verification !== 'faulty' && onStaging.verification !== 'pending',
-        }
-      : { deployed: false, verified: false },
+    staging: isRollback
+      ? { deployed: true, verified: true }
+      : onStaging
+        ? {
+            deployed: true,
+            verified: onStaging.verification !== 'faulty' && onStaging.verification !== 'pending',
+          }
+        : { deployed: false, verified: false },
     ci: ci.status.state,
     smokeRed,
     credentialsOk: ci.credentialsOk,

@@ -21,6 +21,7 @@ export const DEPLOY_BUTTONS = {
   rerun: 'rerun',
   rollback: 'rollback',
   verify: 'verify',
+  acknowledge: 'acknowledge',
   deployNow: 'deploy-now',
   overrideFreeze: 'override',
 } as const;
@@ -188,6 +189,13 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     timestamp: deploy.updatedAt.toISOString(),
   };
   const row = buttonsFor(deploy, context);
+  // An emergency rollback dispatched without approval is owed an R5's acknowledgement (its approver).
+  if (
+    deploy.emergency &&
+    !deploy.approvedBy &&
+    ['dispatched', 'running', 'succeeded', 'failed'].includes(deploy.state)
+  )
+    row.push(button('Acknowledge', DEPLOY_BUTTONS.acknowledge, deploy.id, ButtonStyle.Primary));
   const components: APIActionRowComponent<APIButtonComponent>[] = row.length
     ? [{ type: ComponentType.ActionRow, components: row }]
     : [];

@@ -1,0 +1,324 @@
+import { UserFacingError } from '../domain/errors.js';
+import { SYSTEM_ACTOR, type Actor, type Deploy } from '../domain/model.js';
+import { userText } from '../domain/text.js';
+import { canVerify, type RoleActor } from '../domain/roles.js';
+import type { AppDeps } from './deps.js';
+import { loadDeploy, targetOf } from './deploys/context.js';
+import { audit, syncCard } from './deploys/flow.js';
+
+/**
+ * Post-deploy verification, the 15-minute rule (§8). After a successful deploy a chain of durable jobs
+ * checks the env's health URL (200 and the deployed version) and follows the service's smoke workflow,
+ * while an R4 confirms one real workflow with the card's "Verified" button. The rule (`judgeVerification`):
+ * - faulty at once: the smoke run ends anything but success, or the health URL reports another version on
+ *   WRONG_VERSION_CHECKS checks in a row (one or two are a rollout still in progress);
+ * - verified at once: an R4/R5 confirmed and the automatic checks pass (latest health check good, smoke green);
+ * - at the end of the window: checks passing and (confirmed, or `autoVerify`) → verified; otherwise faulty
+ *   (health down or wrong at the end, smoke unfinished, or nobody confirmed).
+ * Faulty locks the env (kind 'faulty'); a successful rollback, or a later deploy verified, releases it.
+ */
+
+export const VERIFY_JOB = 'verify-deploy';
+export const WRONG_VERSION_CHECKS = 3;
+const HEALTH_TIMEOUT_MS = 3_000;
+
+export type SmokeRunState = 'running' | 'green' | 'red';
+
+/** What the checks found so far, kept in settings under `verification:<deployId>`. */
+export interface VerificationState {
+  readonly endsAt: string;
+  readonly checks: number;
+  readonly health?: HealthResult;
+  readonly wrongVersionInRow: number;
+  readonly smoke?: { readonly runId?: number; readonly url?: string; readonly state: SmokeRunState };
+}
+
+export interface HealthResult {
+  readonly ok: boolean;
+  /** The version the service reported when it answered 200 with another one. */
+  readonly wrongVersion?: string;
+  /** For people: "200, v2025.03.01", "503", "timed out". */
+  readonly detail: string;
+}
+
+export const verificationKey = (deployId: string): string => `verification:${deployId}`;
+
+/** GET the health URL with a short timeout: 200 and a JSON `{ version }` equal to the deployed one. */
+export async function checkHealth(url: string, expectedVersion: string): Promise<HealthResult> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    const body = (await response.json().catch(() => undefined)) as { version?: unknown } | undefined;
+    const version = typeof body?.version === 'string' ? body.version : undefined;
+    if (response.status !== 200) return { ok: false, detail: `answered ${response.status}` };
+    if (version === expectedVersion) return { ok: true, detail: `200, ${version}` };
+    return {
+      ok: false,
+      wrongVersion: version ?? '(none)',
+      detail: `reports ${version ?? 'no version'} instead of ${expectedVersion}`,
+    };
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === 'TimeoutError';
+    return { ok: false, detail: timedOut ? 'timed out' : 'unreachable' };
+  }
+}
+
+export interface Judgement {
+  readonly outcome: 'pending' | 'verified' | 'faulty';
+  readonly reason: string;
+}
+
+/** The rule, as a pure function of what the checks found (see the module comment). */
+export function judgeVerification(input: {
+  readonly now: Date;
+  readonly endsAt: Date;
+  readonly hasHealthUrl: boolean;
+  readonly health?: HealthResult | undefined;
+  readonly wrongVersionInRow: number;
+  readonly smoke?: SmokeRunState | undefined;
+  readonly confirmedBy?: string | undefined;
+  readonly autoVerify: boolean;
+}): Judgement {
+  if (input.smoke === 'red') return { outcome: 'faulty', reason: 'The smoke workflow failed.' };
+  if (input.wrongVersionInRow >= WRONG_VERSION_CHECKS) {
+    return {
+      outcome: 'faulty',
+      reason: `The health URL ${input.health?.detail ?? 'reports another version'}.`,
+    };
+  }
+  const healthOk = !input.hasHealthUrl || input.health?.ok === true;
+  const smokeOk = input.smoke === undefined || input.smoke === 'green';
+  const checksOk = healthOk && smokeOk;
+  if (checksOk && input.confirmedBy) {
+    return { outcome: 'verified', reason: `Confirmed by ${input.confirmedBy}; automatic checks passed.` };
+  }
+  if (input.now.getTime() < input.endsAt.getTime()) return { outcome: 'pending', reason: '' };
+  if (!healthOk) {
+    return {
+      outcome: 'faulty',
+      reason: `The health URL was not good at the end of the window (${input.health?.detail ?? 'never checked'}).`,
+    };
+  }
+  if (!smokeOk) return { outcome: 'faulty', reason: 'The smoke workflow did not finish within the window.' };
+  if (input.autoVerify) return { outcome: 'verified', reason: 'Automatic checks passed (auto-verify).' };
+  return { outcome: 'faulty', reason: 'Nobody confirmed the deploy with "Verified" within the window.' };
+}
+
+async function scheduleCheck(deps: AppDeps, deployId: string, tick: number, at: Date): Promise<void> {
+  await deps.jobs.schedule(VERIFY_JOB, { deployId, tick }, { at, uniqueKey: `verify:${deployId}:${tick}` });
+}
+
+/** A successful rollback ends the faulty lock it was for; so does a later deploy that is verified. */
+async function releaseFaultyLock(deps: AppDeps, deploy: Deploy, why: string): Promise<void> {
+  if (await deps.repos.locks.release(deploy.service, deploy.env, 'faulty')) {
+    await audit(deps, deploy, 'lock.released', { actor: SYSTEM_ACTOR, reason: why });
+    await deps.notifier.progress(deploy, `🔓 ${deploy.env} is unlocked: ${why}.`);
+  }
+}
+
+/** Called by finishDeploy after a success: verification pending, smoke dispatched, first check scheduled. */
+export async function startVerification(deps: AppDeps, deploy: Deploy): Promise<void> {
+  if (deploy.state !== 'succeeded' || deploy.verification !== undefined) return;
+  const target = targetOf(deps, deploy);
+  const now = deps.clock.now();
+  if (deploy.kind === 'rollback') await releaseFaultyLock(deps, deploy, `rollback ${deploy.id} succeeded`);
+  const pending = (await deps.repos.deploys.update(deploy.id, { verification: 'pending' }, now)) ?? deploy;
+
+  let smoke: VerificationState['smoke'];
+  const workflow = target.serviceConfig.smokeWorkflow;
+  if (workflow) {
+    try {
+      const run = await deps.github.dispatch(target.serviceConfig.repo, workflow, {
+        ref: target.serviceConfig.defaultRef,
+        inputs: { environment: deploy.env, sha: deploy.sha, deploy_id: deploy.id },
+      });
+      smoke = {
+        state: 'running',
+        ...(run.runId !== undefined ? { runId: run.runId } : {}),
+        ...(run.runUrl ? { url: run.runUrl } : {}),
+      };
+    } catch (error) {
+      deps.log.warn({ err: error, deployId: deploy.id }, 'could not dispatch the smoke workflow');
+      smoke = { state: 'red' };
+    }
+  }
+  const state: VerificationState = {
+    endsAt: new Date(now.getTime() + deps.config.verification.window).toISOString(),
+    checks: 0,
+    wrongVersionInRow: 0,
+    ...(smoke ? { smoke } : {}),
+  };
+  await deps.repos.settings.set(verificationKey(deploy.id), state, now);
+  await audit(deps, pending, 'deploy.verification.started', { actor: SYSTEM_ACTOR });
+  await syncCard(deps, pending);
+  await deps.notifier.progress(
+    pending,
+    `🔎 Verifying ${deploy.version ?? ''}: health checks${workflow ? ' and the smoke workflow' : ''} run; an R4 confirms with **Verified** before the window ends.`,
+  );
+  await scheduleCheck(deps, deploy.id, 1, now);
+}
+
+async function readSmoke(
+  deps: AppDeps,
+  deploy: Deploy,
+  smoke: NonNullable<VerificationState['smoke']>,
+  since: Date,
+): Promise<VerificationState['smoke']> {
+  if (smoke.state !== 'running') return smoke;
+  const target = targetOf(deps, deploy);
+  const workflow = target.serviceConfig.smokeWorkflow;
+  if (!workflow) return smoke;
+  let runId = smoke.runId;
+  if (runId === undefined) {
+    const found = await deps.github.findRunByDeployId(target.serviceConfig.repo, workflow, deploy.id, since);
+    if (!found) return smoke;
+    runId = found.id;
+  }
+  const read = await deps.github.getRun(target.serviceConfig.repo, runId);
+  if (read.notModified) return { ...smoke, runId };
+  const { run } = read;
+  if (run.status !== 'completed') return { ...smoke, runId, url: run.htmlUrl };
+  return { runId, url: run.htmlUrl, state: run.conclusion === 'success' ? 'green' : 'red' };
+}
+
+/**
+ * One verification check (the job's body): health, smoke, then the rule. Schedules the next check until
+ * the window ends. Safe to run twice: it re-reads everything and concludes at most once.
+ */
+export async function runVerificationCheck(
+  deps: AppDeps,
+  deployId: string,
+  tick: number,
+): Promise<Judgement> {
+  const deploy = await deps.repos.deploys.get(deployId);
+  const state = await deps.repos.settings.get<VerificationState>(verificationKey(deployId));
+  if (!deploy || !state || deploy.verification !== 'pending')
+    return { outcome: 'pending', reason: 'not pending' };
+  const latest = await deps.repos.deploys.lastSucceeded(deploy.service, deploy.env);
+  if (latest && latest.id !== deploy.id) {
+    await deps.notifier.progress(deploy, `↪️ Verification stopped: ${latest.id} replaced this deploy.`);
+    return { outcome: 'pending', reason: 'replaced' };
+  }
+  const target = targetOf(deps, deploy);
+  const url = target.envConfig.healthUrl;
+  const health = url ? await checkHealth(url, deploy.version ?? '') : undefined;
+  let smoke = state.smoke;
+  if (smoke) {
+    try {
+      smoke = await readSmoke(deps, deploy, smoke, deploy.finishedAt ?? deploy.updatedAt);
+    } catch (error) {
+      deps.log.warn({ err: error, deployId }, 'could not read the smoke run; will retry');
+    }
+  }
+  const now = deps.clock.now();
+  const next: VerificationState = {
+    ...state,
+    checks: state.checks + 1,
+    ...(health ? { health } : {}),
+    wrongVersionInRow: health?.wrongVersion !== undefined ? state.wrongVersionInRow + 1 : 0,
+    ...(smoke ? { smoke } : {}),
+  };
+  await deps.repos.settings.set(verificationKey(deployId), next, now);
+  const judgement = await judge(deps, deploy, next);
+  if (judgement.outcome === 'pending') {
+    const endsAt = new Date(state.endsAt);
+    const at = new Date(Math.min(now.getTime() + deps.config.verification.checkInterval, endsAt.getTime()));
+    await scheduleCheck(deps, deployId, tick + 1, at);
+  }
+  return judgement;
+}
+
+async function judge(deps: AppDeps, deploy: Deploy, state: VerificationState): Promise<Judgement> {
+  const judgement = judgeVerification({
+    now: deps.clock.now(),
+    endsAt: new Date(state.endsAt),
+    hasHealthUrl: targetOf(deps, deploy).envConfig.healthUrl !== undefined,
+    health: state.health,
+    wrongVersionInRow: state.wrongVersionInRow,
+    smoke: state.smoke?.state,
+    confirmedBy: deploy.verifiedBy?.name,
+    autoVerify: deps.config.verification.autoVerify,
+  });
+  if (judgement.outcome !== 'pending') await conclude(deps, deploy, judgement);
+  return judgement;
+}
+
+async function conclude(deps: AppDeps, deploy: Deploy, judgement: Judgement): Promise<void> {
+  const fresh = await deps.repos.deploys.get(deploy.id);
+  if (fresh?.verification !== 'pending') return; // concluded by someone else
+  const now = deps.clock.now();
+  if (judgement.outcome === 'verified') {
+    const verified =
+      (await deps.repos.deploys.update(
+        deploy.id,
+        { verification: 'verified', verifiedBy: fresh.verifiedBy ?? SYSTEM_ACTOR },
+        now,
+      )) ?? fresh;
+    await audit(deps, verified, 'deploy.verification.verified', {
+      actor: fresh.verifiedBy ?? SYSTEM_ACTOR,
+      reason: judgement.reason,
+    });
+    await syncCard(deps, verified);
+    await deps.notifier.progress(verified, `✔️ Verified: ${userText(judgement.reason, 500)}`);
+    await releaseFaultyLock(deps, verified, `${verified.version ?? verified.id} was verified`);
+    return;
+  }
+  const faulty =
+    (await deps.repos.deploys.update(
+      deploy.id,
+      { verification: 'faulty', outcomeReason: `Verification failed: ${judgement.reason}` },
+      now,
+    )) ?? fresh;
+  await deps.repos.locks.acquire({
+    service: deploy.service,
+    env: deploy.env,
+    kind: 'faulty',
+    reason: `${deploy.version ?? deploy.id} is faulty: ${judgement.reason}`,
+    createdBy: SYSTEM_ACTOR,
+    createdAt: now,
+    deployId: deploy.id,
+  });
+  await audit(deps, faulty, 'deploy.verification.faulty', { actor: SYSTEM_ACTOR, reason: judgement.reason });
+  await syncCard(deps, faulty);
+  await deps.notifier.progress(
+    faulty,
+    `🔴 Verification failed: ${userText(judgement.reason, 500)} ${deploy.env} is locked; use **Rollback** on the card.`,
+  );
+}
+
+/**
+ * The card's "Verified" button: an R4 or R5 confirms one real workflow. It verifies at once when the
+ * automatic checks already pass, else as soon as they do (within the window).
+ */
+export async function confirmVerification(
+  deps: AppDeps,
+  actor: Actor & RoleActor,
+  deployId: string,
+): Promise<{ deploy: Deploy; outcome: Judgement['outcome'] }> {
+  const permission = canVerify(actor, deps.config.discord.roles);
+  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
+  const deploy = await loadDeploy(deps, deployId);
+  if (deploy.verification !== 'pending') {
+    throw new UserFacingError(
+      'ALREADY_DECIDED',
+      deploy.verification
+        ? `Deploy ${deploy.id} is already ${deploy.verification}.`
+        : `Deploy ${deploy.id} is not being verified.`,
+    );
+  }
+  const state = await deps.repos.settings.get<VerificationState>(verificationKey(deploy.id));
+  if (!state || new Date(state.endsAt).getTime() <= deps.clock.now().getTime()) {
+    throw new UserFacingError('EXPIRED', `The verification window of ${deploy.id} is over.`);
+  }
+  const by = { id: actor.id, name: actor.name };
+  const confirmed =
+    (await deps.repos.deploys.update(deploy.id, { verifiedBy: by }, deps.clock.now())) ?? deploy;
+  await audit(deps, confirmed, 'deploy.verification.confirmed', { actor: by });
+  const judgement = await judge(deps, confirmed, state);
+  if (judgement.outcome === 'pending') {
+    await deps.notifier.progress(
+      confirmed,
+      `👍 ${userText(actor.name, 100)} confirmed; verified as soon as the automatic checks pass.`,
+    );
+  }
+  return { deploy: (await deps.repos.deploys.get(deploy.id)) ?? confirmed, outcome: judgement.outcome };
+}

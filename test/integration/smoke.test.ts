@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderSmokeSummary } from '../../src/adapters/discord/render/smoke.js';
+import { requestDeploy } from '../../src/app/deploys/request.js';
+import { NIGHTLY_SMOKE_JOB, requestSmokeNow, runNightlySmoke } from '../../src/app/smoke.js';
+import { people } from '../helpers/app-deps.js';
+import { deployVerified, startVerifyHarness, type VerifyHarness } from './verification-helpers.js';
+
+let h: VerifyHarness;
+afterEach(async () => {
+  await h.close();
+});
+
+describe('nightly smoke (app layer)', () => {
+  it('a red night blocks prod with SMOKE_RED until a green run clears it; one summary each night', async () => {
+    h = await startVerifyHarness();
+    await deployVerified(h, 'staging');
+    h.github.failNext('example-org/api', 'smoke.yml');
+    const red = await runNightlySmoke(h.deps, { limitMs: 5_000 });
+    expect(red.results).toEqual([
+      expect.objectContaining({ service: 'api', outcome: 'red', detail: 'failure' }),
+      { service: 'web', outcome: 'skipped', detail: 'no smoke workflow configured' },
+    ]);
+    expect(h.smokeReports).toHaveLength(1);
+    const summary = renderSmokeSummary(red);
+    expect(summary).toMatch(/api\*\*: red/);
+    expect(summary).toMatch(/web\*\*: skipped/);
+    const smokeRuns = h.github.runs('example-org/api').filter((r) => r.workflow === 'smoke.yml');
+    expect(smokeRuns.at(-1)?.inputs.environment).toBe('staging');
+
+    const blocked = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
+    expect(blocked.progress).toMatchObject({ kind: 'refused', code: 'SMOKE_RED' });
+
+    const green = await runNightlySmoke(h.deps, { limitMs: 5_000 });
+    expect(green.results[0]).toMatchObject({ service: 'api', outcome: 'green' });
+    expect(h.smokeReports).toHaveLength(2);
+    const open = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
+    expect(open.progress.kind).toBe('awaiting_approval');
+  });
+
+  it('/smoke run: an R5 schedules the nightly smoke now; an R4 may not', async () => {
+    h = await startVerifyHarness();
+    await expect(requestSmokeNow(h.deps, people.alice)).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+    await requestSmokeNow(h.deps, people.bob);
+    expect(h.jobs.scheduled.filter((j) => j.name === NIGHTLY_SMOKE_JOB)).toHaveLength(1);
+  });
+});
