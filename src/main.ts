@@ -69,6 +69,9 @@ export async function main(
     ...(config.env.GITHUB_TOKEN ? { token: config.env.GITHUB_TOKEN } : {}),
     log: log.child({ component: 'github' }),
     userAgent: `release-console/${botVersion()}`,
+    // No spacing between writes: a deploy makes a handful of them and the dispatch must not wait behind
+    // another deploy's statuses. GitHub's secondary rate limits are still honoured (retry-after, throttling).
+    timing: { writeSpacingMs: 0 },
   });
 
   // Created once the router (which needs deps) exists; read by /health through `instance`.

@@ -4,6 +4,7 @@
  * fails a build. Loopback only; every wait is bounded.
  */
 import { Client, Events, GatewayIntentBits, MessageFlags, Routes } from 'discord.js';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,6 @@ import { deploy as deployCommand } from '../../commands/deploy.js';
 import { createRest } from '../../src/adapters/discord/gateway.js';
 import { startStandIns, type StandIns } from '../../src/sandbox/stand-ins.js';
 import type { ObservedMessage } from '../../src/sandbox/discord/index.js';
-import { BotProcess } from '../e2e/support/bot-process.js';
 import {
   exampleConfig,
   freePort,
@@ -169,14 +169,16 @@ async function main(): Promise<void> {
   const servicesPort = await freePort();
   const httpPort = await freePort();
   const configFile = writeConfig(dir, benchConfig(servicesPort));
-  console.log('Release Console benchmark — starting the stand-ins…');
+  console.log('Release Console benchmark — building (npm run build)…');
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore', timeout: 300_000 });
+  console.log('starting the stand-ins…');
   const standIns = await startStandIns({
     configFile,
     httpPort,
     logLevel: 'warn',
     runTiming: { queuedMs: 200, inProgressMs: 800 },
   });
-  let bot: BotProcess | undefined;
+  let bot: ChildProcess | undefined;
   try {
     console.log(`MongoDB: ${standIns.mongo.kind}`);
     const floor = await measureFloor(standIns);
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
     await standIns.discord.waitForBot(WAIT);
     const startToReady = performance.now() - spawnedAt;
     await sleep(3_000);
-    const idleRss = rssMb(bot.pid);
+    const idleRss = rssMb(pid);
 
     console.log('measuring /deploy acknowledgement latency…');
     const ack: number[] = [];
@@ -273,7 +275,7 @@ async function main(): Promise<void> {
       runsBefore.set(repo, ids.length);
     }
     const burstAck = handles.map((h) => h.ackLatencyMs ?? Number.NaN).filter((n) => !Number.isNaN(n));
-    const loadedRss = rssMb(bot.pid);
+    const loadedRss = rssMb(pid);
 
     console.log('\nResults');
     record('start → ready (spawn to gateway session)', `${startToReady.toFixed(0)} ms`);
@@ -314,7 +316,12 @@ async function main(): Promise<void> {
     console.log('\nGitHub requests of the happy-path prod deploy:');
     for (const r of counted) console.log(`  ${r.method} ${r.path} → ${r.status}`);
   } finally {
-    await bot?.stop(10_000);
+    if (bot && bot.exitCode === null) {
+      const exited = new Promise((resolve) => bot?.once('exit', resolve));
+      bot.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (bot.exitCode === null) bot.kill('SIGKILL');
+    }
     await standIns.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -40,7 +40,7 @@ export function createScheduler(options: {
       for (const definition of options.jobs) {
         agenda.define(
           definition.name,
-          async (job: Job<unknown>) => {
+          async (job: Job) => {
             const child = log.child({ job: definition.name, jobId: String(job.attrs._id) });
             if (!definition.critical && (await options.isPaused?.())) {
               child.info('skipped: maintenance is on');

@@ -31,8 +31,8 @@ export interface JobDefinition<D = unknown> {
 }
 
 /** A job as the scheduler holds it: its data type is known only inside its own file. */
-export type RegisteredJob = JobDefinition<unknown>;
+export type RegisteredJob = JobDefinition;
 
 export function defineJob<D>(definition: JobDefinition<D>): RegisteredJob {
-  return definition as unknown as RegisteredJob;
+  return definition;
 }

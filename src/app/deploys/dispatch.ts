@@ -34,7 +34,11 @@ export async function dispatchDeploy(
     { at: new Date(now.getTime() + 60_000), uniqueKey: `dispatch:${deploy.id}` },
   );
 
-  const check = await checkGates(deps, deploy, { withCommits: false, justBeforeDispatch: true });
+  // When the caller evaluated the gates a moment ago in this same step (approval, staging request), that
+  // evaluation is the one "immediately before dispatch"; otherwise (resumed, crash check) evaluate now.
+  const check = options.gatesChecked
+    ? { lines: [], blocking: undefined }
+    : await checkGates(deps, deploy, { withCommits: false, justBeforeDispatch: true });
   if (check.blocking) {
     const event = check.blocking.waitable ? 'requeue' : 'deny';
     const moved = await move(
