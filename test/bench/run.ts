@@ -185,11 +185,14 @@ async function main(): Promise<void> {
 
     const spawnedAt = performance.now();
     const connectionsBefore = standIns.discord.gatewayConnections().totalIdentified;
-    bot = new BotProcess({
+    // What production runs (the Docker image's CMD): the compiled bot, not the TypeScript loader.
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
       cwd: ROOT,
-      env: { ...standIns.env, PATH: process.env.PATH ?? '' },
-      entry: 'src/main.ts',
+      env: { ...standIns.env, PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
+    bot = child;
+    const pid = child.pid ?? -1;
     for (
       let i = 0;
       i < 600 && standIns.discord.gatewayConnections().totalIdentified <= connectionsBefore;
@@ -316,11 +319,12 @@ async function main(): Promise<void> {
     console.log('\nGitHub requests of the happy-path prod deploy:');
     for (const r of counted) console.log(`  ${r.method} ${r.path} → ${r.status}`);
   } finally {
-    if (bot && bot.exitCode === null) {
-      const exited = new Promise((resolve) => bot?.once('exit', resolve));
-      bot.kill('SIGTERM');
+    const running = bot;
+    if (running?.exitCode === null) {
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
       await Promise.race([exited, sleep(10_000)]);
-      if (bot.exitCode === null) bot.kill('SIGKILL');
+      running.kill('SIGKILL');
     }
     await standIns.stop();
     rmSync(dir, { recursive: true, force: true });

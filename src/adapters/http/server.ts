@@ -53,24 +53,36 @@ export async function startHttpServer(options: {
   const { metrics, handlers, log } = options;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') return send(res, 200, JSON.stringify({ status: 'ok' }));
+    if (req.method === 'GET' && path === '/healthz') {
+      send(res, 200, JSON.stringify({ status: 'ok' }));
+      return;
+    }
     if (req.method === 'GET' && path === '/readyz') {
       const readiness = await handlers.readiness();
-      return send(
+      send(
         res,
         readiness.ready ? 200 : 503,
         JSON.stringify({ status: readiness.ready ? 'ready' : 'not ready', ...readiness.checks }),
       );
+      return;
     }
     if (req.method === 'GET' && path === '/metrics') {
-      return send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+      send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+      return;
     }
     if (path === '/github/webhook' && handlers.githubWebhook) {
-      if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+      if (req.method !== 'POST') {
+        send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+        return;
+      }
       const body = await readBody(req);
-      if (body === undefined) return send(res, 413, JSON.stringify({ error: 'payload too large' }));
+      if (body === undefined) {
+        send(res, 413, JSON.stringify({ error: 'payload too large' }));
+        return;
+      }
       const answer = await handlers.githubWebhook(req.headers, body);
-      return send(res, answer.status, answer.body ?? '');
+      send(res, answer.status, answer.body ?? '');
+      return;
     }
     send(res, 404, JSON.stringify({ error: 'not found' }));
   };
