@@ -13,8 +13,13 @@ if (!reportPath || !existsSync(reportPath)) {
 const report = JSON.parse(readFileSync(reportPath, 'utf8'));
 const passed = report.numPassedTests ?? 0;
 // A test file that fails to load has no failed test of its own: count it as one failure.
-const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && file.assertionResults?.length === 0).length;
-const failed = (report.numFailedTests ?? 0) + brokenFiles + (status !== 0 && (report.numFailedTests ?? 0) === 0 && brokenFiles === 0 ? 1 : 0);
+const brokenFiles = (report.testResults ?? []).filter(
+  (file) => file.status === 'failed' && file.assertionResults?.length === 0,
+).length;
+const failed =
+  (report.numFailedTests ?? 0) +
+  brokenFiles +
+  (status !== 0 && (report.numFailedTests ?? 0) === 0 && brokenFiles === 0 ? 1 : 0);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -42,7 +42,11 @@ function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
-    return { type: value.name, message: scrubSecrets(value.message), stack: value.stack && scrubSecrets(value.stack) };
+    return {
+      type: value.name,
+      message: scrubSecrets(value.message),
+      stack: value.stack && scrubSecrets(value.stack),
+    };
   }
   if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));
   if (value instanceof Date) return value;
