@@ -139,7 +139,8 @@ export function evaluateGates(input: GateInput): GateResult[] {
       : input.override
         ? pass('Nightly smoke soft freeze overridden by an R5 (emergency)')
         : block('Last nightly smoke on staging was red (soft freeze)');
-    results.push(result('smoke', 'SMOKE_RED', false, smoke));
+    // A soft freeze: it clears at the next green night, and an R5 may override it, so the request waits.
+    results.push(result('smoke', 'SMOKE_RED', true, smoke));
   }
   results.push(
     result(

@@ -40,14 +40,18 @@ async function deploy(
   return { reply, id: /\bD[0-9A-Z]{8}\b/.test(reply.content) ? deployIdOf(reply.content) : '' };
 }
 
-/** A green staging deploy of the current main, verified by an R4 when the card asks for it. */
+/** A green staging deploy of the current main, confirmed by an R4 and verified by the automatic checks. */
 async function greenStaging(env: E2E): Promise<string> {
   const { id } = await deploy(env, 'alice', { service: 'api', env: 'staging' });
   await waitForMarker(env, id);
-  const staging = card(env, id);
-  // The card offers "Verified" once post-deploy verification runs; an R4 confirms it.
-  const offersVerify = JSON.stringify(staging.components).includes('"label":"Verified"');
-  if (offersVerify) await env.discord.click('alice', staging, 'Verified').response(WAIT);
+  const offersVerify = () => JSON.stringify(card(env, id).components).includes('"label":"Verified"');
+  for (let i = 0; i < 100 && !offersVerify(); i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  await env.discord.click('alice', card(env, id), 'Verified').response(WAIT);
+  await env.discord.waitForMessage(
+    (m) => isCardOf(id)(m) && m.embeds.some((e) => e.description?.includes('✔️ Verified')),
+    WAIT,
+  );
   return id;
 }
 

@@ -76,7 +76,9 @@ export function createScheduler(options: {
     },
     async schedule(name, data, scheduleOptions = {}) {
       const job = agenda.create(name, data);
-      if (scheduleOptions.uniqueKey) job.unique({ 'data.uniqueKey': scheduleOptions.uniqueKey });
+      // insertOnly: scheduling the same key again must not reset (and re-run) a job that already exists.
+      if (scheduleOptions.uniqueKey)
+        job.unique({ 'data.uniqueKey': scheduleOptions.uniqueKey }, { insertOnly: true });
       if (scheduleOptions.uniqueKey) job.attrs.data = { ...data, uniqueKey: scheduleOptions.uniqueKey };
       job.schedule(scheduleOptions.at ?? new Date());
       await job.save();

@@ -17,7 +17,8 @@ export async function offerQueued(deps: AppDeps, service?: string, env?: string)
   for (const deploy of queued.reverse()) {
     try {
       const check = await checkGates(deps, deploy, { withCommits: false });
-      if (check.blocking?.waitable) continue;
+      // Offered only when every gate passes: a request still blocked (even by a hard gate) stays queued.
+      if (check.blocking) continue;
       const released = await move(
         deps,
         deploy,

@@ -121,7 +121,7 @@ describe('evaluateGates', () => {
       { smokeRed: true },
       'SMOKE_RED',
       'Last nightly smoke on staging was red (soft freeze)',
-      false,
+      true,
     ],
     [
       'credentials',
