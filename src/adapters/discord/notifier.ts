@@ -44,18 +44,35 @@ export function createDiscordNotifier(options: {
   const channelId = config.discord.opsChannelId;
   const repoOf = (deploy: Deploy) => config.services[deploy.service]?.repo ?? 'unknown/unknown';
 
-  async function ensureThread(deploy: Deploy): Promise<string | undefined> {
-    if (deploy.threadId) return deploy.threadId;
-    if (!deploy.messageId) return undefined;
-    const thread = (await rest.post(Routes.threads(deploy.channelId ?? channelId, deploy.messageId), {
-      body: { name: `${deploy.service} → ${deploy.env} · ${deploy.id}`, auto_archive_duration: 1440 },
-    })) as { id: string };
-    await options.saveCardLocation(deploy.id, {
-      channelId: deploy.channelId ?? channelId,
-      messageId: deploy.messageId,
-      threadId: thread.id,
-    });
-    return thread.id;
+  // One thread per card even when two progress lines race to create it.
+  const threads = new Map<string, Promise<string>>();
+  async function createThread(deploy: Deploy, messageId: string): Promise<string> {
+    const cardChannel = deploy.channelId ?? channelId;
+    let threadId: string;
+    try {
+      const thread = (await rest.post(Routes.threads(cardChannel, messageId), {
+        body: { name: `${deploy.service} → ${deploy.env} · ${deploy.id}`, auto_archive_duration: 1440 },
+      })) as { id: string };
+      threadId = thread.id;
+    } catch (error) {
+      // 160004: another instance created it first; a thread started from a message has the message's id.
+      if ((error as { code?: unknown }).code !== 160004) throw error;
+      threadId = messageId;
+    }
+    await options.saveCardLocation(deploy.id, { channelId: cardChannel, messageId, threadId });
+    return threadId;
+  }
+  function ensureThread(deploy: Deploy): Promise<string> | undefined {
+    if (deploy.threadId) return Promise.resolve(deploy.threadId);
+    const messageId = deploy.messageId;
+    if (!messageId) return undefined;
+    let pending = threads.get(deploy.id);
+    if (!pending) {
+      pending = createThread(deploy, messageId);
+      threads.set(deploy.id, pending);
+      pending.catch(() => threads.delete(deploy.id));
+    }
+    return pending;
   }
 
   return {
