@@ -286,6 +286,17 @@ describe('GitHub adapter: deployments and tags', () => {
     expect(error.message).toContain(head!.slice(0, 7));
   });
 
+  it('asks for an unchanged tag list with its ETag (a 304), and sees a new tag at once', async () => {
+    const sha = github.history(REPO)[0]!;
+    await client.createTag(REPO, 'v2030.01.01', sha);
+    expect(await client.listTags(REPO, 'v2030.01.01')).toEqual(['v2030.01.01']);
+    github.resetRequests();
+    expect(await client.listTags(REPO, 'v2030.01.01')).toEqual(['v2030.01.01']);
+    expect(github.requests().map((r) => r.notModified)).toEqual([true]);
+    await client.createTag(REPO, 'v2030.01.01-patch1', sha);
+    expect(await client.listTags(REPO, 'v2030.01.01')).toEqual(['v2030.01.01', 'v2030.01.01-patch1']);
+  });
+
   it('lists every tag with a prefix, across pages', async () => {
     const sha = github.history(REPO)[0]!;
     for (let day = 1; day <= 105; day++)

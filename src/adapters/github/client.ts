@@ -12,7 +12,7 @@ import {
 import type { Logger } from '../../logger.js';
 import { summariseCi } from './ci.js';
 import { callGitHub, toGitHubError } from './errors.js';
-import { createDeployment, createDeploymentStatus, createTag, listTags } from './releases.js';
+import { createDeployment, createDeploymentStatus, createTag, listTags, type TagCache } from './releases.js';
 import { createOctokit, type GitHubOctokit } from './octokit.js';
 import { createdSince, namesDeploy, toRun } from './runs.js';
 import {
@@ -84,6 +84,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubPort {
 }
 
 class OctokitGitHub implements GitHubPort {
+  private readonly tagCache: TagCache = new Map();
+
   constructor(
     private readonly octokit: GitHubOctokit,
     private readonly log: Logger,
@@ -275,7 +277,7 @@ class OctokitGitHub implements GitHubPort {
   }
 
   listTags(repo: string, prefix: string): Promise<string[]> {
-    return listTags(this.octokit, repo, prefix);
+    return listTags(this.octokit, repo, prefix, this.tagCache);
   }
 
   async rateLimit(): Promise<RateLimitInfo> {

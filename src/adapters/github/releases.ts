@@ -97,14 +97,42 @@ export async function createTag(
   }
 }
 
-export async function listTags(octokit: GitHubOctokit, repo: string, prefix: string): Promise<string[]> {
+/** Per-client memory of the last tag listing of each repo and prefix, for conditional requests. */
+export type TagCache = Map<string, { etag: string; names: string[] }>;
+
+/**
+ * Tag names starting with `prefix`. A one-page answer is remembered with its ETag, so asking again while
+ * no tag was added costs a 304 (free of rate limit); longer lists are read page by page.
+ */
+export async function listTags(
+  octokit: GitHubOctokit,
+  repo: string,
+  prefix: string,
+  cache: TagCache = new Map(),
+): Promise<string[]> {
   const what = `list tags ${prefix}* in ${repo}`;
-  const refs = await callGitHub(what, () =>
-    octokit.paginate('GET /repos/{owner}/{repo}/git/matching-refs/{ref}', {
-      ...splitRepo(repo),
-      ref: `tags/${prefix}`,
-      per_page: 100,
-    }),
-  );
-  return parseAnswer(z.array(gitRefSchema), refs, what).map((r) => r.ref.replace(/^refs\/tags\//, ''));
+  const key = `${repo}:${prefix}`;
+  const cached = cache.get(key);
+  const route = 'GET /repos/{owner}/{repo}/git/matching-refs/{ref}' as const;
+  const params = { ...splitRepo(repo), ref: `tags/${prefix}`, per_page: 100 };
+  const toNames = (data: unknown): string[] =>
+    parseAnswer(z.array(gitRefSchema), data, what).map((r) => r.ref.replace(/^refs\/tags\//, ''));
+  let first;
+  try {
+    first = await octokit.request(route, {
+      ...params,
+      ...(cached ? { headers: { 'if-none-match': cached.etag } } : {}),
+    });
+  } catch (error) {
+    if (cached && (error as { status?: unknown }).status === 304) return [...cached.names];
+    throw toGitHubError(error, what);
+  }
+  if (first.headers.link?.includes('rel="next"')) {
+    cache.delete(key);
+    const rest = await callGitHub(what, () => octokit.paginate(route, { ...params, page: 2 }));
+    return [...toNames(first.data), ...toNames(rest)];
+  }
+  const names = toNames(first.data);
+  if (first.headers.etag) cache.set(key, { etag: first.headers.etag, names });
+  return names;
 }

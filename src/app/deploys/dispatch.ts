@@ -1,4 +1,4 @@
-import { nextVersion } from '../../domain/calver.js';
+import { localDate, nextVersion } from '../../domain/calver.js';
 import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
 import type { AppDeps } from '../deps.js';
 import { targetOf } from './context.js';
@@ -11,8 +11,12 @@ export const DISPATCH_CHECK_JOB = 'dispatch-check';
 /** The CalVer version (§6) this deploy gets: from the repo's tags, in the bot's time zone. */
 async function versionFor(deps: AppDeps, deploy: Deploy): Promise<string> {
   const repo = targetOf(deps, deploy).serviceConfig.repo;
-  const tags = await deps.github.listTags(repo, 'v');
-  return nextVersion(tags, deps.clock.now(), deps.config.timezone);
+  const now = deps.clock.now();
+  // Only today's tags matter for today's version (and a one-page answer can be asked for with its ETag).
+  const today = localDate(now, deps.config.timezone);
+  const prefix = `v${today.year}.${String(today.month).padStart(2, '0')}.${String(today.day).padStart(2, '0')}`;
+  const tags = await deps.github.listTags(repo, prefix);
+  return nextVersion(tags, now, deps.config.timezone);
 }
 
 /**
