@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConsoleSession } from '../../src/sandbox/console/session.js';
 import { useE2E } from './harness.js';
 
-const e2e = useE2E();
+// No recurring freeze windows: whether today is a Saturday evening in London must not decide these tests.
+const e2e = useE2E({ config: (base) => ({ ...base, freezeWindows: [] }) });
 
 describe('the real bot against the stand-ins', () => {
   it('holds exactly one gateway connection', () => {
@@ -60,6 +61,14 @@ describe('the real bot against the stand-ins', () => {
     try {
       expect(await run('as alice /deploy service:api env:staging')).toContain('(only you: alice)');
       await bot.waitForLog((l) => l.event === 'deploy.marker' && l.env === 'staging', 15_000);
+      // Prod needs the SHA verified on staging: an R4 confirms with the card's button once it shows.
+      await discord.waitForMessage((m) => JSON.stringify(m.components).includes('"label":"Verified"'), {
+        timeoutMs: 10_000,
+      });
+      expect(await run('as alice click Verified')).toContain('(only you: alice)');
+      await discord.waitForMessage((m) => m.embeds.some((e) => e.description?.includes('✔️ Verified')), {
+        timeoutMs: 10_000,
+      });
 
       const requested = await run('as alice /deploy service:api env:prod reason:"weekly release"');
       await discord.waitForMessage((m) => m.components.length > 0 && m.visibleTo === null, {

@@ -115,17 +115,22 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
       await interaction.reply({ ...toPayload(errorView('Unknown command.')), flags: MessageFlags.Ephemeral });
       return;
     }
-    const raw = flattenOptions(interaction.options.data);
-    const parsed = command.options.safeParse(raw);
-    const ephemeral =
-      !parsed.success ||
-      (typeof command.ephemeral === 'function' ? command.ephemeral(parsed.data) : command.ephemeral);
-    // Acknowledge first: Discord allows 3 s, and gates and GitHub calls may take longer.
+    // Acknowledge first: Discord allows 3 s, and gates and GitHub calls may take longer. Only a command
+    // whose visibility depends on its options is parsed before the acknowledgement.
+    let parsed: ReturnType<typeof command.options.safeParse> | undefined;
+    let ephemeral: boolean;
+    if (typeof command.ephemeral === 'function') {
+      parsed = command.options.safeParse(flattenOptions(interaction.options.data));
+      ephemeral = !parsed.success || command.ephemeral(parsed.data);
+    } else {
+      ephemeral = command.ephemeral;
+    }
     await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
     metrics.interactionAckSeconds.observe({ kind: 'command' }, (Date.now() - received) / 1000);
     let view: MessageView;
     let outcome = 'ok';
     try {
+      parsed ??= command.options.safeParse(flattenOptions(interaction.options.data));
       if (!parsed.success) throw parsed.error;
       view = await command.run({
         options: parsed.data,

@@ -15,6 +15,11 @@ export const CallbackType = {
   Modal: 9,
 } as const;
 
+/** Wall-clock milliseconds with sub-millisecond precision (for acknowledgement latencies). */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export interface InteractionRecord {
   id: string;
   token: string;
@@ -61,7 +66,7 @@ export class InteractionStore {
       type: input.type,
       userId: input.userId,
       channelId: input.channelId,
-      createdAt: Date.now(),
+      createdAt: preciseNow(),
       name: input.name,
       ...(input.commandType === undefined ? {} : { commandType: input.commandType }),
       sourceMessageId: input.sourceMessageId ?? null,

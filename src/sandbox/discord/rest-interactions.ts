@@ -7,6 +7,7 @@ import {
   InteractionType,
   TOKEN_LIFETIME_MS,
   type InteractionRecord,
+  preciseNow,
 } from './interactions.js';
 import { FLAG_LOADING, type MessageRecord } from './messages.js';
 import { createChecked, editChecked } from './rest-messages.js';
@@ -114,7 +115,7 @@ export function interactionRoutes(ctx: ServerContext): Route[] {
   const resolveToken = (app: string | undefined, token: string | undefined): InteractionRecord => {
     if (app !== s.appId) throw new DiscordHttpError(404, 10015, 'Unknown Webhook');
     const record = token === undefined ? undefined : ctx.interactions.byToken(token);
-    if (!record || Date.now() - record.createdAt > TOKEN_LIFETIME_MS)
+    if (!record || preciseNow() - record.createdAt > TOKEN_LIFETIME_MS)
       throw new DiscordHttpError(401, 50027, 'Invalid Webhook Token');
     return record;
   };
@@ -135,13 +136,13 @@ export function interactionRoutes(ctx: ServerContext): Route[] {
       const record = params.id === undefined ? undefined : ctx.interactions.get(params.id);
       if (!record || record.token !== params.token) throw unknownInteraction();
       if (record.callback) throw alreadyAcknowledged();
-      if (Date.now() - record.createdAt > ACK_WINDOW_MS) throw unknownInteraction();
+      if (preciseNow() - record.createdAt > ACK_WINDOW_MS) throw unknownInteraction();
       const type = body.json.type;
       if (typeof type !== 'number' || !(ALLOWED_CALLBACKS[record.type] ?? []).includes(type))
         throw new DiscordHttpError(400, 50035, 'Invalid Form Body', typeError());
       const data: ParsedBody = { json: isObject(body.json.data) ? body.json.data : {}, files: body.files };
       const message = callback(record, type, data);
-      record.callback = { type, at: Date.now() };
+      record.callback = { type, at: preciseNow() };
       ctx.interactions.changed();
       if (query.get('with_response') !== 'true') return ok();
       return ok({
