@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { loadDeploy } from './context.js';
 import { dispatchDeploy } from './dispatch.js';
 import { move, syncCard } from './flow.js';
-import { checkGates } from './gates.js';
+import { checkGates, holdBack } from './gates.js';
 import { proceed, type Progress } from './proceed.js';
 
 type Acting = Actor & RoleActor;
@@ -58,18 +58,14 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
       voidReason: check.blocking.reason,
     });
     if (voided) {
-      const event = check.blocking.waitable ? 'requeue' : 'deny';
-      const moved = await move(
+      const moved = await holdBack(
         deps,
         deploy,
-        event,
+        { ...check, blocking: check.blocking },
         {
-          gates: check.lines,
-          ...(event === 'requeue'
-            ? { waitingFor: `${check.blocking.code}: ${check.blocking.reason}` }
-            : { outcomeReason: check.blocking.reason, finishedAt: now }),
+          actor,
+          reason: `approval void: ${check.blocking.code}`,
         },
-        { actor, reason: `approval void: ${check.blocking.code}` },
       );
       if (moved) await syncCard(deps, moved, { approval: voided });
     }

@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
 import type { AppDeps } from '../deps.js';
 import { targetOf } from './context.js';
 import { move, syncCard } from './flow.js';
-import { checkGates } from './gates.js';
+import { checkGates, holdBack } from './gates.js';
 import type { Progress } from './proceed.js';
 
 export const DISPATCH_CHECK_JOB = 'dispatch-check';
@@ -44,21 +44,17 @@ export async function dispatchDeploy(
     ? { lines: [], blocking: undefined }
     : await checkGates(deps, deploy, { withCommits: false, justBeforeDispatch: true });
   if (check.blocking) {
-    const event = check.blocking.waitable ? 'requeue' : 'deny';
-    const moved = await move(
+    const moved = await holdBack(
       deps,
       deploy,
-      event,
+      { ...check, blocking: check.blocking },
       {
-        gates: check.lines,
-        ...(event === 'requeue'
-          ? { waitingFor: `${check.blocking.code}: ${check.blocking.reason}` }
-          : { outcomeReason: check.blocking.reason, finishedAt: now }),
+        actor: options.actor,
+        reason: `${check.blocking.code} just before dispatch`,
       },
-      { actor: options.actor, reason: `${check.blocking.code} just before dispatch` },
     );
     if (moved) await syncCard(deps, moved);
-    return event === 'requeue'
+    return check.blocking.waitable
       ? { kind: 'queued', deploy: moved ?? deploy, code: check.blocking.code, reason: check.blocking.reason }
       : {
           kind: 'refused',

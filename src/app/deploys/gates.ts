@@ -12,6 +12,7 @@ import type { AppDeps } from '../deps.js';
 import { isGitHubError, type CiStatus } from '../github-port.js';
 import { maintenanceState } from '../settings.js';
 import { targetOf } from './context.js';
+import { move, type AuditNote } from './flow.js';
 import { smokeIsRed } from './smoke-state.js';
 
 export interface GateCheck {
@@ -143,4 +144,30 @@ export async function checkGates(
     ciState: ci.status.summary,
     ...(commits ? { commits } : {}),
   };
+}
+
+/**
+ * A deploy that a gate holds back once it was approved (at approval, or just before dispatch): back to the
+ * queue when the gate clears by itself, else refused with the gate's reason. Returns the moved deploy.
+ */
+export async function holdBack(
+  deps: AppDeps,
+  deploy: Deploy,
+  check: GateCheck & { blocking: NonNullable<GateCheck['blocking']> },
+  note: AuditNote,
+): Promise<Deploy | undefined> {
+  const { blocking } = check;
+  const event = blocking.waitable ? 'requeue' : 'deny';
+  return move(
+    deps,
+    deploy,
+    event,
+    {
+      gates: check.lines,
+      ...(event === 'requeue'
+        ? { waitingFor: `${blocking.code}: ${blocking.reason}` }
+        : { outcomeReason: blocking.reason, finishedAt: deps.clock.now() }),
+    },
+    note,
+  );
 }
