@@ -15,6 +15,8 @@ interface Handover {
   readonly wantedBy: string;
   /** When the instance asking started: only an instance newer than the leader's term may ask. */
   readonly startedAt: string;
+  /** When it asked: the request stands for one lease time, then an abandoned one is ignored. */
+  readonly requestedAt: string;
 }
 
 export type Role = 'leader' | 'standby' | 'starting';
@@ -99,6 +101,16 @@ export class GatewayLeadership {
 
   private async tryToLead(): Promise<void> {
     const { leases, settings, instanceId, ttlMs, clock, startedAt } = this.options;
+    // A newer instance asked for the gateway: leave the freed lease to it rather than taking it back.
+    const pending = await settings.get<Handover>(HANDOVER_KEY);
+    if (
+      pending &&
+      pending.wantedBy !== instanceId &&
+      clock.now().getTime() - new Date(pending.requestedAt).getTime() < ttlMs
+    ) {
+      this.setRole('standby');
+      return;
+    }
     const lease = await leases.acquire(GATEWAY_LEASE, instanceId, ttlMs, clock.now());
     if (lease) {
       this.lastRenewedAt = clock.now().getTime();
@@ -112,7 +124,11 @@ export class GatewayLeadership {
     this.setRole('standby');
     const holder = await leases.get(GATEWAY_LEASE);
     if (!this.askedHandover && holder && startedAt.getTime() > holder.acquiredAt.getTime()) {
-      const handover: Handover = { wantedBy: instanceId, startedAt: startedAt.toISOString() };
+      const handover: Handover = {
+        wantedBy: instanceId,
+        startedAt: startedAt.toISOString(),
+        requestedAt: clock.now().toISOString(),
+      };
       await settings.set(HANDOVER_KEY, handover, clock.now());
       this.askedHandover = true;
       this.options.log.info({ holder: holder.holder }, 'asked the leader for a handover');

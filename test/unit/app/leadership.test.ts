@@ -94,12 +94,31 @@ describe('single gateway leadership', () => {
     await blue.leadership.tick(); // sees it, disconnects and frees the lease
     expect(blue.leadership.role).toBe('standby');
     expect(shared.connections.open).toBe(0);
+    shared.clock.advance(1_000);
+    await blue.leadership.tick(); // ticks again before green: it must not take the freed lease back
+    expect(blue.leadership.role).toBe('standby');
     await green.leadership.tick();
     expect(green.leadership.role).toBe('leader');
     shared.clock.advance(3_000);
     await blue.leadership.tick();
     expect(blue.leadership.role).toBe('standby');
     expect(shared.connections).toEqual({ open: 1, max: 1 });
+  });
+
+  it('ignores a handover request whose asker never came (after one lease time)', async () => {
+    const shared = setup();
+    const blue = instance('blue', shared.clock.now(), shared);
+    await blue.leadership.tick();
+    shared.clock.advance(3_000);
+    const green = instance('green', shared.clock.now(), shared);
+    await green.leadership.tick(); // asks, then dies
+    await blue.leadership.tick(); // stands down for it
+    for (let i = 0; i < 6; i += 1) {
+      shared.clock.advance(3_000);
+      await blue.leadership.tick();
+    }
+    expect(blue.leadership.role).toBe('leader');
+    expect(shared.connections.max).toBe(1);
   });
 
   it('frees the lease on a graceful stop so the standby leads at its next tick', async () => {
