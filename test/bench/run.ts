@@ -164,6 +164,30 @@ async function greenStaging(standIns: StandIns, service: string): Promise<void> 
   }
 }
 
+/** Clicks a button and returns the ms until GitHub receives the matching workflow dispatch. */
+async function clickToDispatch(
+  standIns: StandIns,
+  user: string,
+  card: ObservedMessage,
+  label: string,
+  matches: (inputs: Readonly<Record<string, unknown>>, repo: string) => boolean,
+): Promise<number> {
+  const dispatched = new Promise<number>((resolve) => {
+    const onDispatch = (_run: unknown, inputs: Readonly<Record<string, unknown>>, repo: string) => {
+      if (matches(inputs, repo)) {
+        standIns.github.off('dispatch', onDispatch);
+        resolve(performance.now());
+      }
+    };
+    standIns.github.on('dispatch', onDispatch);
+  });
+  const clickedAt = performance.now();
+  const handle = standIns.discord.click(user, card, label);
+  const at = await Promise.race([dispatched, sleep(30_000).then(() => Number.NaN)]);
+  await handle.response(WAIT);
+  return at - clickedAt;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'release-console-bench-'));
   const servicesPort = await freePort();
@@ -238,24 +262,41 @@ async function main(): Promise<void> {
         .runCommand('alice', 'deploy', { service, env: 'prod' })
         .response(WAIT);
       const id = deployIdOf(reply);
-      const card = cardOf(standIns, id);
-      const dispatched = new Promise<number>((resolve) => {
-        const onDispatch = (_run: unknown, inputs: Readonly<Record<string, unknown>>) => {
-          if (inputs.deploy_id === id) {
-            standIns.github.off('dispatch', onDispatch);
-            resolve(performance.now());
-          }
-        };
-        standIns.github.on('dispatch', onDispatch);
-      });
-      const clickedAt = performance.now();
-      const handle = standIns.discord.click('bob', card, 'Approve');
       approveToDispatch.push(
-        (await Promise.race([dispatched, sleep(30_000).then(() => Number.NaN)])) - clickedAt,
+        await clickToDispatch(
+          standIns,
+          'bob',
+          cardOf(standIns, id),
+          'Approve',
+          (inputs) => inputs.deploy_id === id,
+        ),
       );
-      await handle.response(WAIT);
     }
-    for (let i = 2; i <= SERVICES; i += 1) await sleep(0);
+
+    console.log('measuring Rollback click on a failed deploy → dispatch received by GitHub…');
+    const rollbackToDispatch: number[] = [];
+    for (let i = 2; i <= 6; i += 1) {
+      const service = `svc${String(i).padStart(2, '0')}`;
+      standIns.github.failNext(`example-org/${service}`);
+      const reply = await standIns.discord
+        .runCommand('alice', 'deploy', { service, env: 'staging' })
+        .response(WAIT);
+      const id = deployIdOf(reply);
+      let card = cardOf(standIns, id);
+      for (let t = 0; t < 200 && !JSON.stringify(card.components).includes('"label":"Rollback"'); t += 1) {
+        await sleep(100);
+        card = cardOf(standIns, id);
+      }
+      rollbackToDispatch.push(
+        await clickToDispatch(
+          standIns,
+          'bob',
+          card,
+          'Rollback',
+          (inputs, repo) => repo === `example-org/${service}` && inputs.deploy_id !== id,
+        ),
+      );
+    }
 
     console.log(`sending ${CONCURRENT} concurrent /deploy requests over ${SERVICES} services × 2 envs…`);
     await sleep(3_000);
@@ -297,6 +338,10 @@ async function main(): Promise<void> {
       `${a50.toFixed(1)} / ${a99.toFixed(1)} ms`,
       'p99 < 150 ms',
       a99 < 150,
+    );
+    record(
+      `Rollback click → dispatch at GitHub p50 / max (n=${rollbackToDispatch.length})`,
+      `${percentile(rollbackToDispatch, 50).toFixed(1)} / ${Math.max(...rollbackToDispatch).toFixed(1)} ms`,
     );
     record(
       `${CONCURRENT} concurrent /deploy: answered`,
