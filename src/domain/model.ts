@@ -84,6 +84,8 @@ export interface Deploy {
   readonly gates?: readonly GateLine[];
   readonly commits?: readonly CommitLine[];
   readonly ciState?: string;
+  /** Re-run was asked for a stuck run: once GitHub reports it cancelled, it is re-run, not ended. */
+  readonly rerunRequested?: boolean;
   /** A queued request: the gate that made it wait. */
   readonly waitingFor?: string;
   /** Why the deploy ended the way it did (gate reason, run conclusion, …), for people. */

@@ -3,7 +3,6 @@ import { renderDeployCard } from '../../src/adapters/discord/render/deploy-card.
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { cancelRun, rerunRun } from '../../src/app/deploys/run-control.js';
 import { trackActiveDeploys } from '../../src/app/deploys/track.js';
-import { GitHubError } from '../../src/app/github-port.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { UserFacingError } from '../../src/domain/errors.js';
 import type { Deploy, DeployState } from '../../src/domain/model.js';
@@ -139,23 +138,31 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
     expect(localRun(deploy.runId)).toMatchObject({ status: 'completed', runAttempt: 1 });
   });
 
-  it('passes GitHub’s refusal through when Re-run is pressed on a run that is still in progress', async () => {
+  it('re-runs a stuck run: cancelled for it, then a new attempt of the same run, and the deploy goes on', async () => {
     const deploy = await runningStagingDeploy();
     clock.advance(1_001);
     await trackActiveDeploys(h.deps, h.deps.runWatch);
     expect(stuckCards(deploy.id)).toHaveLength(1);
 
-    // GitHub re-runs only completed runs; a stuck run is in progress, so the local API answers 403.
-    const error = await rerunRun(h.deps, people.alice, deploy.id).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(GitHubError);
-    expect(error).toMatchObject({ status: 403 });
-    expect((error as GitHubError).message).toMatch(/re-run run/);
-    expect(localRun(deploy.runId)).toMatchObject({ status: 'in_progress', runAttempt: 1 });
-    expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('running');
+    // GitHub re-runs only finished runs: Re-run cancels the stuck run, and the tracker re-runs it.
+    await rerunRun(h.deps, people.alice, deploy.id);
     const audit = await h.deps.repos.audit.find({ deployId: deploy.id, limit: 50 });
-    expect(audit.filter((e) => e.action === 'deploy.run-rerun-requested')).toEqual([]);
+    expect(audit.filter((e) => e.action === 'deploy.run-rerun-requested')).toHaveLength(1);
+    for (let i = 0; i < 50 && localRun(deploy.runId)?.runAttempt !== 2; i += 1) {
+      await trackActiveDeploys(h.deps, h.deps.runWatch);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(localRun(deploy.runId)).toMatchObject({ runAttempt: 2 });
+    expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('running');
+    expect(h.told.progress.some((p) => p.deployId === deploy.id && /Re-running/.test(p.text))).toBe(true);
+
+    h.github.holdRuns(false);
+    for (let i = 0; i < 100; i += 1) {
+      await trackActiveDeploys(h.deps, h.deps.runWatch);
+      if ((await h.deps.repos.deploys.get(deploy.id))?.state === 'succeeded') break;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('succeeded');
+    expect(h.told.markers.map((m) => m.id)).toEqual([deploy.id]);
   });
 });

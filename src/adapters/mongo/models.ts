@@ -85,6 +85,7 @@ const deploySchema = new Schema(
     commits: Schema.Types.Mixed,
     ciState: String,
     waitingFor: String,
+    rerunRequested: Boolean,
     rev: { type: Number, required: true },
   },
   options,

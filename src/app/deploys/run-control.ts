@@ -3,6 +3,7 @@ import type { Actor } from '../../domain/model.js';
 import { rankOf, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../deps.js';
 import { loadDeploy, targetOf } from './context.js';
+import { isGitHubError } from '../github-port.js';
 import { audit } from './flow.js';
 
 type Acting = Actor & RoleActor;
@@ -32,13 +33,34 @@ async function runOf(deps: AppDeps, actor: Acting, deployId: string) {
 /** Cancel a stuck run (§4.6); the tracker sees it end as cancelled and records that. */
 export async function cancelRun(deps: AppDeps, actor: Acting, deployId: string): Promise<void> {
   const { deploy, repo, runId } = await runOf(deps, actor, deployId);
-  await deps.github.cancelRun(repo, runId);
+  try {
+    await deps.github.cancelRun(repo, runId);
+  } catch (error) {
+    throw refusedBy(error, 'cancel the run');
+  }
   await audit(deps, deploy, 'deploy.run-cancel-requested', { actor });
 }
 
-/** Re-run a stuck or failed-to-start run: the same run id, a new attempt, so no second deploy record. */
+/**
+ * Re-run a stuck run: GitHub re-runs only finished runs, so the run is cancelled first and the tracker
+ * re-runs it (same run id, a new attempt) when it sees the cancellation — no second deploy record.
+ */
 export async function rerunRun(deps: AppDeps, actor: Acting, deployId: string): Promise<void> {
   const { deploy, repo, runId } = await runOf(deps, actor, deployId);
-  await deps.github.rerunRun(repo, runId);
+  await deps.repos.deploys.update(deploy.id, { rerunRequested: true }, deps.clock.now());
+  try {
+    await deps.github.cancelRun(repo, runId);
+  } catch (error) {
+    await deps.repos.deploys.update(deploy.id, { rerunRequested: false }, deps.clock.now());
+    throw refusedBy(error, 'cancel the run before re-running it');
+  }
   await audit(deps, deploy, 'deploy.run-rerun-requested', { actor });
+}
+
+/** GitHub saying no to a run action (409 already finished, 403 not allowed) is the person's answer. */
+function refusedBy(error: unknown, what: string): unknown {
+  if (isGitHubError(error) && (error.status === 403 || error.status === 409)) {
+    return new UserFacingError('ALREADY_DECIDED', `GitHub would not ${what}: ${error.message}`);
+  }
+  return error;
 }

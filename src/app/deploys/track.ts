@@ -84,6 +84,22 @@ export async function trackDeploy(deps: AppDeps, watch: RunWatch, deploy: Deploy
 /** Moves the deploy to match what GitHub says of its run (from polling or from a webhook). */
 export async function applyRun(deps: AppDeps, watch: RunWatch, deploy: Deploy, run: Run): Promise<void> {
   const now = deps.clock.now();
+  if (run.status === 'completed' && run.conclusion === 'cancelled' && deploy.rerunRequested) {
+    // Re-run asked for a stuck run: it was cancelled for that; start the new attempt and keep following.
+    const repo = targetOf(deps, deploy).serviceConfig.repo;
+    await deps.github.rerunRun(repo, run.id);
+    const rerun = await deps.repos.deploys.update(
+      deploy.id,
+      { rerunRequested: false, dispatchedAt: now },
+      now,
+    );
+    watch.forget(deploy);
+    await deps.notifier.progress(
+      rerun ?? deploy,
+      `🔁 Re-running the workflow (attempt ${run.runAttempt + 1}).`,
+    );
+    return;
+  }
   if (run.status === 'completed') {
     const conclusion = run.conclusion ?? 'unknown';
     const event = conclusion === 'success' ? 'succeed' : conclusion === 'cancelled' ? 'cancel' : 'fail';
