@@ -31,6 +31,9 @@ export async function dispatchDeploy(
 ): Promise<Progress> {
   const target = targetOf(deps, deploy);
   const now = deps.clock.now();
+  // The version lookup (a GitHub read) runs while the safety job is written; awaited before the dispatch.
+  const versionLookup = deploy.version ? Promise.resolve(deploy.version) : versionFor(deps, deploy);
+  versionLookup.catch(() => undefined); // a gate refusal below leaves it unused; its error is read there
   // If this process dies before the dispatch is recorded, the check job finds the run or dispatches.
   await deps.jobs.schedule(
     DISPATCH_CHECK_JOB,
@@ -67,7 +70,7 @@ export async function dispatchDeploy(
   let version: string;
   let run: { runId?: number; runUrl?: string };
   try {
-    version = deploy.version ?? (await versionFor(deps, deploy));
+    version = await versionLookup;
     // Recorded before the dispatch, so the crash check can finish the record with the same version.
     if (!deploy.version) await deps.repos.deploys.update(deploy.id, { version }, deps.clock.now());
     run = await deps.github.dispatch(target.serviceConfig.repo, target.serviceConfig.workflow, {
