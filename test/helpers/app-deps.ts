@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createMemoryRepositories } from '../../src/adapters/memory/repositories.js';
 import { createGitHubClient } from '../../src/adapters/github/index.js';
 import type { AppDeps, JobScheduler } from '../../src/app/deps.js';
-import { RunWatch } from '../../src/app/deploys/track.js';
+import { RunWatch, trackActiveDeploys } from '../../src/app/deploys/track.js';
+import { UserFacingError } from '../../src/domain/errors.js';
 import type { DeployNotifier } from '../../src/app/notifier.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/domain/clock.js';
@@ -158,4 +160,26 @@ export async function startAppHarness(options: { config?: Config; clock?: Clock 
     },
   };
   return { deps, github, told, jobs, events, close: () => github.close() };
+}
+
+/** Runs the tracking sweep (as the agenda job does) until the deploy has finished; bounded. */
+export async function trackUntilDone(deps: AppDeps, id: string, timeoutMs = 5_000): Promise<Deploy> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    await trackActiveDeploys(deps, deps.runWatch);
+    const deploy = await deps.repos.deploys.get(id);
+    if (deploy && ['succeeded', 'failed', 'cancelled'].includes(deploy.state)) return deploy;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+  throw new Error(`deploy ${id} did not finish within ${timeoutMs} ms`);
+}
+
+/** The UserFacingError `work` is refused with (fails the test when it succeeds or fails otherwise). */
+export async function refusal(work: Promise<unknown>): Promise<UserFacingError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UserFacingError);
+  return error as UserFacingError;
 }

@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approveDeploy, rejectDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
-import { trackActiveDeploys } from '../../src/app/deploys/track.js';
-import { UserFacingError } from '../../src/domain/errors.js';
 import type { Deploy } from '../../src/domain/model.js';
-import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { people, startAppHarness, type AppHarness, refusal, trackUntilDone } from '../helpers/app-deps.js';
 
 let h: AppHarness;
 beforeEach(async () => {
@@ -14,31 +12,10 @@ afterEach(async () => {
   await h.close();
 });
 
-/** Polls the run tracker (as the agenda job does) until the deploy has finished, bounded. */
-async function trackUntilDone(id: string, timeoutMs = 5_000): Promise<Deploy> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
-    const deploy = await h.deps.repos.deploys.get(id);
-    if (deploy && ['succeeded', 'failed', 'cancelled'].includes(deploy.state)) return deploy;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
-  throw new Error(`deploy ${id} did not finish within ${timeoutMs} ms`);
-}
-
-async function refusal(work: Promise<unknown>): Promise<UserFacingError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserFacingError);
-  return error as UserFacingError;
-}
-
 /** A green staging deploy, marked verified (verification itself has tests of its own). */
 async function deployToStaging(): Promise<Deploy> {
   const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const done = await trackUntilDone(deploy.id);
+  const done = await trackUntilDone(h.deps, deploy.id);
   return (await h.deps.repos.deploys.update(done.id, { verification: 'verified' }, new Date())) ?? done;
 }
 
@@ -60,7 +37,7 @@ describe('deploy flow (app layer, local GitHub API)', () => {
     });
     expect(runs[0]?.inputs.version).toMatch(/^v\d{4}\.\d{2}\.\d{2}$/);
 
-    const done = await trackUntilDone(progress.deploy.id);
+    const done = await trackUntilDone(h.deps, progress.deploy.id);
     expect(done.state).toBe('succeeded');
     expect(h.told.markers.map((m) => m.id)).toEqual([done.id]);
     expect(h.events.markers).toEqual(['api/staging']);
@@ -142,10 +119,10 @@ describe('deploy flow (app layer, local GitHub API)', () => {
     await deployToStaging();
     const first = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
     await approveDeploy(h.deps, people.bob, first.deploy.id);
-    const one = await trackUntilDone(first.deploy.id);
+    const one = await trackUntilDone(h.deps, first.deploy.id);
     const second = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
     await approveDeploy(h.deps, people.carol, second.deploy.id);
-    const two = await trackUntilDone(second.deploy.id);
+    const two = await trackUntilDone(h.deps, second.deploy.id);
     expect(one.version).toMatch(/^v\d{4}\.\d{2}\.\d{2}$/);
     expect(two.version).toBe(`${one.version ?? ''}-patch1`);
     expect(Object.keys(h.github.tags('example-org/api'))).toEqual(
@@ -183,7 +160,7 @@ describe('deploy flow (app layer, local GitHub API)', () => {
     await deployToStaging();
     h.github.failNext('example-org/api');
     const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-    const done = await trackUntilDone(deploy.id);
+    const done = await trackUntilDone(h.deps, deploy.id);
     expect(done.state).toBe('failed');
     expect(done.outcomeReason).toMatch(/failure/);
     expect(done.previousSha).toBeDefined();

@@ -6,7 +6,6 @@ import type { OpsAnnouncement } from '../../src/app/announcements.js';
 import type { AppDeps } from '../../src/app/deps.js';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
-import { trackActiveDeploys } from '../../src/app/deploys/track.js';
 import {
   announceTransition,
   FREEZE_JOBS,
@@ -16,9 +15,15 @@ import {
 import { checkOverride, overrideFreeze } from '../../src/app/freeze-override.js';
 import { liftFreeze, startFreeze, upcomingFreezes } from '../../src/app/freezes.js';
 import { ManualClock } from '../../src/domain/clock.js';
-import { UserFacingError } from '../../src/domain/errors.js';
 import type { Deploy } from '../../src/domain/model.js';
-import { people, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
+import {
+  people,
+  startAppHarness,
+  testConfig,
+  type AppHarness,
+  refusal,
+  trackUntilDone,
+} from '../helpers/app-deps.js';
 
 // The example configuration's "Elite Wars": Saturdays 19:00 Europe/London for 3 h, 2 h buffer. On Saturday
 // 7 March 2026 London is on GMT, so the buffer is 17:00–19:00 UTC and the freeze 19:00–22:00 UTC.
@@ -51,30 +56,10 @@ afterEach(async () => {
   await h.close();
 });
 
-async function trackUntilDone(id: string, timeoutMs = 5_000): Promise<Deploy> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    await trackActiveDeploys(deps, deps.runWatch);
-    const deploy = await deps.repos.deploys.get(id);
-    if (deploy && ['succeeded', 'failed', 'cancelled'].includes(deploy.state)) return deploy;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
-  throw new Error(`deploy ${id} did not finish within ${timeoutMs} ms`);
-}
-
-async function refusal(work: Promise<unknown>): Promise<UserFacingError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserFacingError);
-  return error as UserFacingError;
-}
-
 async function greenStaging(): Promise<Deploy> {
   const { progress } = await requestDeploy(deps, { actor: people.alice, service: 'api', env: 'staging' });
   expect(progress.kind).toBe('dispatched');
-  const done = await trackUntilDone(progress.deploy.id);
+  const done = await trackUntilDone(deps, progress.deploy.id);
   // Verified, as an R4 would confirm it (post-deploy verification has tests of its own).
   return (await deps.repos.deploys.update(done.id, { verification: 'verified' }, clock.now())) ?? done;
 }
@@ -273,7 +258,7 @@ describe('emergency override', () => {
       reason: plan.reason,
       details: { gate: 'FROZEN', rollbackPlan: plan.rollbackPlan },
     });
-    await trackUntilDone(id);
+    await trackUntilDone(deps, id);
 
     // The override was for that one deploy: the next request waits for the freeze again.
     const next = await requestDeploy(deps, { actor: people.alice, service: 'api', env: 'prod' });

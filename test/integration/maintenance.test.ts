@@ -3,12 +3,9 @@ import type { OpsAnnouncement } from '../../src/app/announcements.js';
 import type { AppDeps } from '../../src/app/deps.js';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
-import { trackActiveDeploys } from '../../src/app/deploys/track.js';
 import { setMaintenance } from '../../src/app/maintenance.js';
 import { isMaintenanceOn, maintenanceState } from '../../src/app/settings.js';
-import { UserFacingError } from '../../src/domain/errors.js';
-import type { Deploy } from '../../src/domain/model.js';
-import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { people, startAppHarness, type AppHarness, refusal, trackUntilDone } from '../helpers/app-deps.js';
 
 let h: AppHarness;
 let deps: AppDeps;
@@ -31,26 +28,6 @@ afterEach(async () => {
   await h.close();
 });
 
-async function trackUntilDone(id: string, timeoutMs = 5_000): Promise<Deploy> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    await trackActiveDeploys(deps, deps.runWatch);
-    const deploy = await deps.repos.deploys.get(id);
-    if (deploy && ['succeeded', 'failed', 'cancelled'].includes(deploy.state)) return deploy;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
-  throw new Error(`deploy ${id} did not finish within ${timeoutMs} ms`);
-}
-
-async function refusal(work: Promise<unknown>): Promise<UserFacingError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserFacingError);
-  return error as UserFacingError;
-}
-
 describe('/maintenance on|off (app layer)', () => {
   it('only an R5 may toggle it, with a reason', async () => {
     expect((await refusal(setMaintenance(deps, people.alice, true, 'db upgrade'))).code).toBe('NOT_ALLOWED');
@@ -64,7 +41,7 @@ describe('/maintenance on|off (app layer)', () => {
 
   it('on: refuses deploys with MAINTENANCE and voids pending approvals; off: deploys again; both posted and audited', async () => {
     const staging = await requestDeploy(deps, { actor: people.alice, service: 'api', env: 'staging' });
-    const done = await trackUntilDone(staging.deploy.id);
+    const done = await trackUntilDone(deps, staging.deploy.id);
     await deps.repos.deploys.update(done.id, { verification: 'verified' }, new Date());
     const pending = await requestDeploy(deps, { actor: people.alice, service: 'api', env: 'prod' });
     expect(pending.progress.kind).toBe('awaiting_approval');

@@ -4,9 +4,8 @@ import { requestDeploy } from '../../src/app/deploys/request.js';
 import { cancelRun, rerunRun } from '../../src/app/deploys/run-control.js';
 import { trackActiveDeploys } from '../../src/app/deploys/track.js';
 import { ManualClock } from '../../src/domain/clock.js';
-import { UserFacingError } from '../../src/domain/errors.js';
 import type { Deploy, DeployState } from '../../src/domain/model.js';
-import { people, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
+import { people, startAppHarness, testConfig, type AppHarness, refusal } from '../helpers/app-deps.js';
 
 const REPO = 'example-org/api';
 const STUCK_TEXT = /stuck.*Cancel run.*Re-run/;
@@ -40,15 +39,6 @@ async function trackUntil(id: string, states: DeployState[], timeoutMs = 5_000):
     await new Promise((resolve) => setTimeout(resolve, 40));
   }
   throw new Error(`deploy ${id} did not reach ${states.join('/')} within ${timeoutMs} ms`);
-}
-
-async function refusal(work: Promise<unknown>): Promise<UserFacingError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserFacingError);
-  return error as UserFacingError;
 }
 
 const stuckCards = (id: string) => h.told.cards.filter((c) => c.deploy.id === id && c.stuck);

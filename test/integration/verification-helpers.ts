@@ -1,6 +1,5 @@
 import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
-import { trackActiveDeploys } from '../../src/app/deploys/track.js';
 import type { SmokeReport } from '../../src/app/smoke.js';
 import {
   confirmVerification,
@@ -15,6 +14,7 @@ import {
   wireSandboxServices,
   type SandboxServices,
 } from '../../src/sandbox/services.js';
+import { trackUntilDone as trackDeployUntilDone } from '../helpers/app-deps.js';
 import { people, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
 
 /**
@@ -84,15 +84,8 @@ export async function startVerifyHarness(
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the run tracker (as the agenda job does) until the deploy has finished, bounded. */
-export async function trackUntilDone(h: AppHarness, id: string, timeoutMs = 5_000): Promise<Deploy> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
-    const deploy = await h.deps.repos.deploys.get(id);
-    if (deploy && ['succeeded', 'failed', 'cancelled'].includes(deploy.state)) return deploy;
-    await sleep(40);
-  }
-  throw new Error(`deploy ${id} did not finish within ${timeoutMs} ms`);
+export function trackUntilDone(h: AppHarness, id: string, timeoutMs = 5_000): Promise<Deploy> {
+  return trackDeployUntilDone(h.deps, id, timeoutMs);
 }
 
 /**
