@@ -27,7 +27,7 @@ export const DEPLOY_BUTTONS = {
 } as const;
 
 const STATE_LABEL: Record<DeployState, string> = {
-  requested: '📝 Requested — checking gates',
+  requested: '📝 Requested — waiting for the requester to go ahead',
   queued: '⏳ Queued — waiting for the way to clear',
   awaiting_approval: '🕐 Awaiting approval by an R5',
   approved: '✅ Approved — dispatching',
