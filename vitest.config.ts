@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time: the end-to-end files mostly wait (runs, cron minutes), so they overlap well.
+    maxWorkers: 2,
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: '.cache/vitest-report.json' }]]
       : ['default'],
