@@ -124,7 +124,7 @@ export function validateCron(text: string): string | undefined {
 const ITERATION_MARGIN_MS = 6 * 3_600_000;
 
 /** Reads instants as wall-clock time in one zone (made once per computation: building one is slow). */
-function wallClock(timeZone: string): (at: number) => number {
+export function wallClock(timeZone: string): (at: number) => number {
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',

@@ -1,3 +1,4 @@
+import { wallClock } from './freeze-windows.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -21,22 +22,9 @@ const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$/i;
 const DAY_AND_TIME = /^(?:(today|tomorrow)\s+(?:at\s+)?)?(\d{1,2}):(\d{2})$/i;
 const RELATIVE = /^in\s+(.+)$/i;
 
-/** Offset of local wall-clock time from UTC in `timeZone` at `at`, in ms. */
+/** Offset of local wall-clock time from UTC in `timeZone` at `at`, in ms (the freeze maths' reading). */
 function offsetAt(timeZone: string, at: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(at));
-  const get = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall - Math.floor(at / 1000) * 1000;
+  return wallClock(timeZone)(at);
 }
 
 /** The instant a local wall-clock time (given as ms "as if UTC") happens in `timeZone`. */

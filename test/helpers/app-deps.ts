@@ -7,6 +7,7 @@ import { createGitHubClient } from '../../src/adapters/github/index.js';
 import type { AppDeps, JobScheduler } from '../../src/app/deps.js';
 import { RunWatch, trackActiveDeploys } from '../../src/app/deploys/track.js';
 import { UserFacingError } from '../../src/domain/errors.js';
+import type { OpsAnnouncement } from '../../src/app/announcements.js';
 import type { DeployNotifier } from '../../src/app/notifier.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/domain/clock.js';
@@ -21,10 +22,18 @@ export interface Told {
   markers: Deploy[];
   progress: { deployId: string; text: string }[];
   requesters: { deployId: string; text: string; offer?: string }[];
+  announcements: OpsAnnouncement[];
 }
 
 export function recordingNotifier(): { notifier: DeployNotifier; told: Told } {
-  const told: Told = { cards: [], reminders: [], markers: [], progress: [], requesters: [] };
+  const told: Told = {
+    cards: [],
+    reminders: [],
+    markers: [],
+    progress: [],
+    requesters: [],
+    announcements: [],
+  };
   const notifier: DeployNotifier = {
     syncCard(deploy, extra = {}) {
       told.cards.push({
@@ -45,6 +54,10 @@ export function recordingNotifier(): { notifier: DeployNotifier; told: Told } {
     },
     postMarker(deploy) {
       told.markers.push(deploy);
+      return Promise.resolve();
+    },
+    announce(announcement) {
+      told.announcements.push(announcement);
       return Promise.resolve();
     },
     tellRequester(deploy, text, offer) {

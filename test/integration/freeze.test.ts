@@ -39,18 +39,8 @@ let announced: OpsAnnouncement[];
 async function setUp(at: string): Promise<void> {
   clock = new ManualClock(at);
   h = await startAppHarness({ clock, config: testConfig() }); // with the example's recurring windows
-  announced = [];
-  // The recording notifier predates announcements: record them beside it.
-  deps = {
-    ...h.deps,
-    notifier: {
-      ...h.deps.notifier,
-      announce: (a) => {
-        announced.push(a);
-        return Promise.resolve();
-      },
-    },
-  };
+  announced = h.told.announcements;
+  deps = h.deps;
 }
 afterEach(async () => {
   await h.close();

@@ -12,17 +12,8 @@ let deps: AppDeps;
 let announced: OpsAnnouncement[];
 beforeEach(async () => {
   h = await startAppHarness();
-  announced = [];
-  deps = {
-    ...h.deps,
-    notifier: {
-      ...h.deps.notifier,
-      announce: (a) => {
-        announced.push(a);
-        return Promise.resolve();
-      },
-    },
-  };
+  announced = h.told.announcements;
+  deps = h.deps;
 });
 afterEach(async () => {
   await h.close();
