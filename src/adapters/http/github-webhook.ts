@@ -3,23 +3,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.js';
 import { applyRunEvent } from '../../app/deploys/track.js';
-import type { Run, RunStatus } from '../../app/github-port.js';
+import { toRun } from '../github/runs.js';
+import { runSchema } from '../github/schemas.js';
 
-const workflowRunPayload = z.object({
-  action: z.string(),
-  workflow_run: z.object({
-    id: z.number().int(),
-    status: z.string(),
-    conclusion: z.string().nullable(),
-    html_url: z.string(),
-    head_sha: z.string(),
-    name: z.string().nullable().optional(),
-    display_title: z.string().nullable().optional(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    run_attempt: z.number().int().optional(),
-  }),
-});
+// The run inside the event has the REST API's run shape: the same schema and mapping as polling uses.
+const workflowRunPayload = z.object({ action: z.string(), workflow_run: runSchema });
 
 /**
  * POST /github/webhook (§4.6): `workflow_run` events, accepted only with a valid X-Hub-Signature-256 for
@@ -40,18 +28,7 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
     } catch {
       return { status: 400, body: 'not a workflow_run payload' };
     }
-    const r = payload.workflow_run;
-    const run: Run = {
-      id: r.id,
-      status: r.status as RunStatus,
-      conclusion: r.conclusion,
-      htmlUrl: r.html_url,
-      headSha: r.head_sha,
-      name: r.display_title ?? r.name ?? '',
-      createdAt: new Date(r.created_at),
-      updatedAt: new Date(r.updated_at),
-      runAttempt: r.run_attempt ?? 1,
-    };
+    const run = toRun(payload.workflow_run);
     const matched = await applyRunEvent(deps, deps.runWatch, run);
     return { status: 202, body: matched ? 'applied' : 'no matching deploy' };
   };
