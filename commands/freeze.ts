@@ -1,4 +1,4 @@
-import { SlashCommandBuilder } from 'discord.js';
+import { SlashCommandBuilder, type SlashCommandStringOption } from 'discord.js';
 import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
 import { renderFreezeList, renderFreezeReply } from '../src/adapters/discord/render/freeze.js';
@@ -52,6 +52,14 @@ const options = z.discriminatedUnion('subcommand', [
   }),
 ]);
 
+/** The options /freeze start and /freeze schedule share. */
+const durationOption = (o: SlashCommandStringOption) =>
+  o.setName('duration').setDescription('How long, e.g. 2h, 90m').setRequired(true).setMaxLength(20);
+const reasonOption = (o: SlashCommandStringOption) =>
+  o.setName('reason').setDescription('Why').setRequired(true).setMaxLength(500);
+const envOption = (o: SlashCommandStringOption) =>
+  o.setName('env').setDescription('Environment (default: prod)').setAutocomplete(true);
+
 /**
  * /freeze start|schedule|lift (R5) and /freeze list (anyone) (§3, §7). One-off freezes; the recurring windows
  * come from the configuration.
@@ -64,13 +72,9 @@ export const freeze = defineCommand({
       s
         .setName('start')
         .setDescription('Freeze deploys now (R5)')
-        .addStringOption((o) =>
-          o.setName('duration').setDescription('How long, e.g. 2h, 90m').setRequired(true).setMaxLength(20),
-        )
-        .addStringOption((o) => o.setName('reason').setDescription('Why').setRequired(true).setMaxLength(500))
-        .addStringOption((o) =>
-          o.setName('env').setDescription('Environment (default: prod)').setAutocomplete(true),
-        ),
+        .addStringOption(durationOption)
+        .addStringOption(reasonOption)
+        .addStringOption(envOption),
     )
     .addSubcommand((s) =>
       s
@@ -83,13 +87,9 @@ export const freeze = defineCommand({
             .setRequired(true)
             .setMaxLength(60),
         )
-        .addStringOption((o) =>
-          o.setName('duration').setDescription('How long, e.g. 2h, 90m').setRequired(true).setMaxLength(20),
-        )
-        .addStringOption((o) => o.setName('reason').setDescription('Why').setRequired(true).setMaxLength(500))
-        .addStringOption((o) =>
-          o.setName('env').setDescription('Environment (default: prod)').setAutocomplete(true),
-        ),
+        .addStringOption(durationOption)
+        .addStringOption(reasonOption)
+        .addStringOption(envOption),
     )
     .addSubcommand((s) =>
       s
