@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { buttons, commands, modals } from '../commands/index.js';
 import { jobs } from '../jobs/index.js';
 import cron from 'node-cron';
-import type { AppDeps, InstanceInfo } from './app/deps.js';
+import type { AppDeps, InstanceInfo } from './app/ports/deps.js';
 import { GatewayLeadership, type Role } from './app/leadership.js';
 import { isMaintenanceOn } from './app/settings.js';
 import { RunWatch } from './app/deploys/track.js';

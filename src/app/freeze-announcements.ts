@@ -1,7 +1,7 @@
 import { nextTransitions, type TransitionKind } from '../domain/freeze-windows.js';
 import { SYSTEM_ACTOR } from '../domain/model.js';
 import { formatLocalTime } from '../domain/text.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { freezeWindowsOf } from './deploys/gates.js';
 import { offerQueued } from './deploys/queue.js';
 import { announce, voidPendingApprovals } from './ops-effects.js';

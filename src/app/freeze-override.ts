@@ -2,7 +2,7 @@ import { UserFacingError } from '../domain/errors.js';
 import type { Actor, Deploy, FreezeOverride } from '../domain/model.js';
 import { canOverrideFreeze, type RoleActor } from '../domain/roles.js';
 import { clampReason } from '../domain/text.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { loadDeploy } from './deploys/context.js';
 import { audit, move } from './deploys/flow.js';
 import { proceed, type Progress } from './deploys/proceed.js';

@@ -5,7 +5,7 @@ import { newId } from '../domain/ids.js';
 import type { Actor, Freeze } from '../domain/model.js';
 import { canFreeze, type RoleActor } from '../domain/roles.js';
 import { clampReason, formatLocalTime } from '../domain/text.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { freezeWindowsOf } from './deploys/gates.js';
 import { offerQueued } from './deploys/queue.js';
 import { announce } from './ops-effects.js';

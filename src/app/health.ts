@@ -1,5 +1,5 @@
 import { freezeStatus, listFreezes } from '../domain/freeze-windows.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { freezeWindowsOf } from './deploys/gates.js';
 
 export interface HealthReport {

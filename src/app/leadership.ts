@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
-import type { LeaseRepository, SettingsRepository } from './ports.js';
+import type { LeaseRepository, SettingsRepository } from './ports/repositories.js';
 
 export const GATEWAY_LEASE = 'discord-gateway';
 export const HANDOVER_KEY = 'gateway:handover';

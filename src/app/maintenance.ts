@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import type { Actor } from '../domain/model.js';
 import { canToggleMaintenance, type RoleActor } from '../domain/roles.js';
 import { clampReason, formatLocalTime } from '../domain/text.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { offerQueued } from './deploys/queue.js';
 import { knownEnvs } from './freezes.js';
 import { announce, voidPendingApprovals } from './ops-effects.js';

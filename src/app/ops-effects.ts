@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/model.js';
-import type { OpsAnnouncement } from './announcements.js';
-import type { AppDeps } from './deps.js';
+import type { OpsAnnouncement } from './ports/announcements.js';
+import type { AppDeps } from './ports/deps.js';
 import { move, syncCard } from './deploys/flow.js';
 
 /** Posts to the ops channel; a Discord hiccup is logged, never fatal to what was already recorded. */

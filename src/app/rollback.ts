@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import { SYSTEM_ACTOR, type Actor, type CommitLine, type Deploy } from '../domain/model.js';
 import { canAcknowledgeEmergency, canRollback, rankOf, type RoleActor } from '../domain/roles.js';
 import { clampReason, shortSha } from '../domain/text.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { loadDeploy, resolveTarget } from './deploys/context.js';
 import { supersedeDeploy } from './deploys/decide.js';
 import { dispatchDeploy } from './deploys/dispatch.js';

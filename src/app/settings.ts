@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/model.js';
-import type { SettingsRepository } from './ports.js';
+import type { SettingsRepository } from './ports/repositories.js';
 
 export const MAINTENANCE_KEY = 'maintenance';
 

@@ -2,7 +2,7 @@ import { UserFacingError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/model.js';
 import { rankOf, type RoleActor } from '../domain/roles.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { smokeKey, type SmokeState } from './deploys/smoke-state.js';
 
 /**

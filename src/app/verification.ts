@@ -2,7 +2,7 @@ import { UserFacingError } from '../domain/errors.js';
 import { SYSTEM_ACTOR, type Actor, type Deploy } from '../domain/model.js';
 import { userText } from '../domain/text.js';
 import { canVerify, type RoleActor } from '../domain/roles.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './ports/deps.js';
 import { loadDeploy, targetOf } from './deploys/context.js';
 import { audit, syncCard } from './deploys/flow.js';
 

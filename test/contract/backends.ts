@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, beforeEach, describe } from 'vitest';
-import type { Repositories } from '../../src/app/ports.js';
+import type { Repositories } from '../../src/app/ports/repositories.js';
 import { createMemoryRepositories } from '../../src/adapters/memory/repositories.js';
 import { createMongoRepositories } from '../../src/adapters/mongo/repositories.js';
 import { testDatabase } from '../helpers/mongo.js';

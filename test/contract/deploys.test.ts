@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { DeployPatch, NewDeploy } from '../../src/app/ports.js';
+import type { DeployPatch, NewDeploy } from '../../src/app/ports/repositories.js';
 import { alice, at, bob, forEachBackend, uid } from './backends.js';
 
 const newDeploy = (over: Partial<NewDeploy> = {}): NewDeploy => ({

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderDeployCard } from '../../src/adapters/discord/render/deploy-card.js';
 import { renderFreezeList } from '../../src/adapters/discord/render/freeze.js';
 import { renderProgress } from '../../src/adapters/discord/render/progress.js';
-import type { OpsAnnouncement } from '../../src/app/announcements.js';
-import type { AppDeps } from '../../src/app/deps.js';
+import type { OpsAnnouncement } from '../../src/app/ports/announcements.js';
+import type { AppDeps } from '../../src/app/ports/deps.js';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import {

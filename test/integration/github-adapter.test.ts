@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/adapters/github/index.js';
-import { GitHubError, type GitHubPort } from '../../src/app/github-port.js';
+import { GitHubError, type GitHubPort } from '../../src/app/ports/github.js';
 import { createLogger } from '../../src/logger.js';
 import { startLocalGitHub, type LocalGitHub, type LocalRun } from '../../src/sandbox/github/index.js';
 

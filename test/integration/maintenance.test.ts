@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OpsAnnouncement } from '../../src/app/announcements.js';
-import type { AppDeps } from '../../src/app/deps.js';
+import type { OpsAnnouncement } from '../../src/app/ports/announcements.js';
+import type { AppDeps } from '../../src/app/ports/deps.js';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { setMaintenance } from '../../src/app/maintenance.js';

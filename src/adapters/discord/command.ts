@@ -6,7 +6,7 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { z } from 'zod';
-import type { AppDeps } from '../../app/deps.js';
+import type { AppDeps } from '../../app/ports/deps.js';
 import type { Actor } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
 

@@ -6,7 +6,7 @@ import {
   type APIMessage,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
-import type { CardLocation, DeployNotifier } from '../../app/notifier.js';
+import type { CardLocation, DeployNotifier } from '../../app/ports/notifier.js';
 import type { Config } from '../../config.js';
 import type { Deploy } from '../../domain/model.js';
 import { neutralizeMentions } from '../../domain/text.js';

@@ -11,7 +11,7 @@ import {
 } from 'discord.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { AppDeps } from '../../app/deps.js';
+import type { AppDeps } from '../../app/ports/deps.js';
 import { isUserFacingError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../http/metrics.js';

@@ -1,4 +1,4 @@
-import type { CiStatus } from '../../app/github-port.js';
+import type { CiStatus } from '../../app/ports/github.js';
 
 const PASSING = new Set(['success', 'neutral', 'skipped']);
 

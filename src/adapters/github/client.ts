@@ -8,7 +8,7 @@ import {
   type RateLimitInfo,
   type Run,
   type RunRead,
-} from '../../app/github-port.js';
+} from '../../app/ports/github.js';
 import type { Logger } from '../../logger.js';
 import { summariseCi } from './ci.js';
 import { callGitHub, toGitHubError } from './errors.js';

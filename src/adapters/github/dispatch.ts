@@ -1,4 +1,4 @@
-import type { DispatchResult, Run } from '../../app/github-port.js';
+import type { DispatchResult, Run } from '../../app/ports/github.js';
 import type { Logger } from '../../logger.js';
 import { mayRetry, toGitHubError } from './errors.js';
 

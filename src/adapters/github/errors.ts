@@ -1,4 +1,4 @@
-import { GitHubError } from '../../app/github-port.js';
+import { GitHubError } from '../../app/ports/github.js';
 
 interface RequestErrorLike {
   readonly status: number;

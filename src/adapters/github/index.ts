@@ -1,2 +1,2 @@
 export { createGitHubClient, type GitHubClientOptions } from './client.js';
-export { GitHubError, isGitHubError } from '../../app/github-port.js';
+export { GitHubError, isGitHubError } from '../../app/ports/github.js';

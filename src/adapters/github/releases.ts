@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GitHubError, type DeploymentState } from '../../app/github-port.js';
+import { GitHubError, type DeploymentState } from '../../app/ports/github.js';
 import { callGitHub, toGitHubError } from './errors.js';
 import type { GitHubOctokit } from './octokit.js';
 import { deploymentSchema, gitRefSchema, parseAnswer } from './schemas.js';

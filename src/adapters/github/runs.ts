@@ -1,4 +1,4 @@
-import type { Run, RunStatus } from '../../app/github-port.js';
+import type { Run, RunStatus } from '../../app/ports/github.js';
 import type { RunJson } from './schemas.js';
 
 const STATUSES: readonly RunStatus[] = [

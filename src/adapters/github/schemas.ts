@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GitHubError } from '../../app/github-port.js';
+import { GitHubError } from '../../app/ports/github.js';
 
 /** The parts of GitHub's answers the bot relies on; anything else in an answer is ignored. */
 

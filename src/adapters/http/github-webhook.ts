@@ -1,7 +1,7 @@
 import { Webhooks } from '@octokit/webhooks';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
-import type { AppDeps } from '../../app/deps.js';
+import type { AppDeps } from '../../app/ports/deps.js';
 import { applyRunEvent } from '../../app/deploys/track.js';
 import { toRun } from '../github/runs.js';
 import { runSchema } from '../github/schemas.js';

@@ -9,7 +9,7 @@ import type {
   LockRepository,
   Repositories,
   SettingsRepository,
-} from '../../app/ports.js';
+} from '../../app/ports/repositories.js';
 
 /**
  * In-memory repositories with the Mongo ones' semantics (conditional transitions, unique locks, newest-first

@@ -23,7 +23,7 @@ import type {
   NewDeploy,
   Repositories,
   SettingsRepository,
-} from '../../app/ports.js';
+} from '../../app/ports/repositories.js';
 import {
   createModels,
   type ApprovalDoc,

@@ -1,7 +1,7 @@
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { Agenda, type Job } from 'agenda';
 import type { Db } from 'mongodb';
-import type { AppDeps, JobScheduler } from '../../app/deps.js';
+import type { AppDeps, JobScheduler } from '../../app/ports/deps.js';
 import type { Logger } from '../../logger.js';
 import type { RegisteredJob } from './job.js';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AppDeps } from '../../app/deps.js';
+import type { AppDeps } from '../../app/ports/deps.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 

@@ -1,6 +1,6 @@
 import type { Actor, Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
-import type { DeployPatch } from '../ports.js';
+import type { AppDeps } from '../ports/deps.js';
+import type { DeployPatch } from '../ports/repositories.js';
 import { move, syncCard } from './flow.js';
 import type { Progress } from './proceed.js';
 

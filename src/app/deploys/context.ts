@@ -1,7 +1,7 @@
 import { environmentOf, type EnvironmentConfig, type ServiceConfig } from '../../config.js';
 import { UserFacingError } from '../../domain/errors.js';
 import type { Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 
 export interface Target {
   readonly service: string;

@@ -1,7 +1,7 @@
 import { UserFacingError } from '../../domain/errors.js';
 import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
 import { canApprove, canCancel, canRejectDeploy, type RoleActor } from '../../domain/roles.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 import { loadDeploy } from './context.js';
 import { dispatchDeploy } from './dispatch.js';
 import { move, syncCard } from './flow.js';

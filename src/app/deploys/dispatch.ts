@@ -1,6 +1,6 @@
 import { localDate, nextVersion } from '../../domain/calver.js';
 import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 import { targetOf } from './context.js';
 import { move, syncCard } from './flow.js';
 import { checkGates, holdBack } from './gates.js';

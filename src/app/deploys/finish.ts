@@ -1,5 +1,5 @@
 import type { Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 import { targetOf } from './context.js';
 import { supersedeDeploy } from './decide.js';
 import { syncCard } from './flow.js';

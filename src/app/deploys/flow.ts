@@ -1,8 +1,8 @@
 import { fromStatesOf, toStateOf, type DeployEvent } from '../../domain/deploy-state.js';
 import { newId } from '../../domain/ids.js';
 import type { Actor, AuditEntry, Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
-import type { DeployPatch } from '../ports.js';
+import type { AppDeps } from '../ports/deps.js';
+import type { DeployPatch } from '../ports/repositories.js';
 
 export interface AuditNote {
   readonly actor: Actor;

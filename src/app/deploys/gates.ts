@@ -8,8 +8,8 @@ import {
 } from '../../domain/gates.js';
 import { freezeStatus, toFreezeWindow, type FreezeWindow } from '../../domain/freeze-windows.js';
 import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
-import { isGitHubError, type CiStatus } from '../github-port.js';
+import type { AppDeps } from '../ports/deps.js';
+import { isGitHubError, type CiStatus } from '../ports/github.js';
 import { maintenanceState } from '../settings.js';
 import { targetOf } from './context.js';
 import { move, type AuditNote } from './flow.js';

@@ -1,5 +1,5 @@
 import type { Actor, Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 import { askForApproval } from './approval.js';
 import { targetOf } from './context.js';
 import { dispatchDeploy } from './dispatch.js';

@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 import { move, syncCard } from './flow.js';
 import { checkGates } from './gates.js';
 

@@ -3,7 +3,7 @@ import { newId } from '../../domain/ids.js';
 import type { Actor, Deploy } from '../../domain/model.js';
 import { canRequestDeploy, type RoleActor } from '../../domain/roles.js';
 import { clampReason } from '../../domain/text.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 import { resolveTarget, type Target } from './context.js';
 import { proceed, type Progress } from './proceed.js';
 import { supersedeDeploy } from './decide.js';

@@ -1,9 +1,9 @@
 import { UserFacingError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
 import { rankOf, type RoleActor } from '../../domain/roles.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 import { loadDeploy, targetOf } from './context.js';
-import { isGitHubError } from '../github-port.js';
+import { isGitHubError } from '../ports/github.js';
 import { audit } from './flow.js';
 
 type Acting = Actor & RoleActor;

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../ports/deps.js';
 
 /** Settings key of the nightly smoke's soft freeze on prod (§8), per service. */
 export function smokeKey(service: string): string {

@@ -1,6 +1,6 @@
 import { SYSTEM_ACTOR, type Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../deps.js';
-import type { Run } from '../github-port.js';
+import type { AppDeps } from '../ports/deps.js';
+import type { Run } from '../ports/github.js';
 import { targetOf } from './context.js';
 import { move, syncCard } from './flow.js';
 import { finishDeploy } from './finish.js';

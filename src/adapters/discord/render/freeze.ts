@@ -1,5 +1,5 @@
 import type { APIEmbed } from 'discord.js';
-import type { OpsAnnouncement } from '../../../app/announcements.js';
+import type { OpsAnnouncement } from '../../../app/ports/announcements.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { FreezeListing } from '../../../domain/freeze-windows.js';
 import type { Freeze } from '../../../domain/model.js';

@@ -1,5 +1,5 @@
-import type { TransitionKind } from '../domain/freeze-windows.js';
-import type { Actor, Deploy, Freeze } from '../domain/model.js';
+import type { TransitionKind } from '../../domain/freeze-windows.js';
+import type { Actor, Deploy, Freeze } from '../../domain/model.js';
 
 /**
  * What the bot tells the whole ops channel about freezes, maintenance and overrides (§7), as data: the

@@ -1,10 +1,10 @@
-import type { Config } from '../config.js';
-import type { Clock } from '../domain/clock.js';
-import type { Logger } from '../logger.js';
-import type { GitHubPort } from './github-port.js';
-import type { RunWatch } from './deploys/track.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../logger.js';
+import type { GitHubPort } from './github.js';
+import type { RunWatch } from '../deploys/track.js';
 import type { DeployNotifier } from './notifier.js';
-import type { Repositories } from './ports.js';
+import type { Repositories } from './repositories.js';
 
 /** Facts about this running instance, for /health and /readyz. */
 export interface InstanceInfo {

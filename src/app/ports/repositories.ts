@@ -9,7 +9,7 @@ import type {
   Lease,
   Lock,
   LockKind,
-} from '../domain/model.js';
+} from '../../domain/model.js';
 
 /** Fields a writer may change on a deploy (everything but identity and bookkeeping). */
 export type DeployPatch = Partial<

@@ -1,5 +1,5 @@
-import type { Approval, Deploy } from '../domain/model.js';
-import type { SmokeReport } from './smoke.js';
+import type { Approval, Deploy } from '../../domain/model.js';
+import type { SmokeReport } from '../smoke.js';
 import type { OpsAnnouncement } from './announcements.js';
 
 /** Where a deploy's card lives in Discord. */
