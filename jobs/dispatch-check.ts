@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { defineJob } from '../src/adapters/scheduler/job.js';
-import { checkDispatch, DISPATCH_CHECK_JOB } from '../src/app/deploys/dispatch.js';
+import { DISPATCH_CHECK_JOB } from '../src/app/job-names.js';
 
-/** The safety net for a crash between approval and dispatch: finds the run, or dispatches once. */
+/**
+ * Jobs of this name were queued by versions before the outbox (a check after approval): the dispatch is now
+ * an effect of the approval, so such a job just works the deploy's outbox.
+ */
 export const dispatchCheck = defineJob({
   name: DISPATCH_CHECK_JOB,
   data: z.object({ deployId: z.string().min(1) }).loose(),
   critical: true,
   async run({ deployId }, { deps }) {
-    await checkDispatch(deps, deployId);
+    await deps.outbox.drain(deployId);
   },
 });

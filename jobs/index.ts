@@ -1,5 +1,6 @@
 import type { RegisteredJob } from '../src/adapters/scheduler/job.js';
 import { approvalExpiry, approvalReminder } from './approvals.js';
+import { deployOutbox } from './deploy-outbox.js';
 import { dispatchCheck } from './dispatch-check.js';
 import { emergencyAck } from './emergency-ack.js';
 import { nightlySmoke } from './nightly-smoke.js';
@@ -11,6 +12,7 @@ import { verifyDeploy } from './verify-deploy.js';
 
 /** Every durable job, listed explicitly. */
 export const jobs: readonly RegisteredJob[] = [
+  deployOutbox,
   trackRuns,
   approvalReminder,
   approvalExpiry,

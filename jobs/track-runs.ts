@@ -10,6 +10,6 @@ export const trackRuns = defineJob({
   every: (config) => config.tracking.pollInterval,
   lockLifetimeMs: 30_000,
   async run(_data, { deps }) {
-    await trackActiveDeploys(deps, deps.runWatch);
+    await trackActiveDeploys(deps);
   },
 });

@@ -8,6 +8,9 @@ import type { AppDeps, InstanceInfo } from './app/ports/deps.js';
 import { GatewayLeadership, type Role } from './app/leadership.js';
 import { isMaintenanceOn } from './app/settings.js';
 import { RunWatch } from './app/deploys/track.js';
+import { performEffect } from './app/pipeline/effects.js';
+import { createOutboxRunner, sweepOutbox } from './app/pipeline/worker.js';
+import { httpHealthChecker } from './adapters/http/health-checker.js';
 import {
   createGateway,
   createRest,
@@ -79,6 +82,7 @@ export async function main(
   const role = (): Role => gatewayRef.leadership?.role ?? 'starting';
   const instance: InstanceInfo = {
     id: instanceId,
+    boot: randomUUID(),
     version: botVersion(),
     startedAt: new Date(),
     role,
@@ -95,6 +99,12 @@ export async function main(
     ...(config.env.DISCORD_API_URL ? { api: config.env.DISCORD_API_URL } : {}),
   };
   const discordRest = createRest(rest);
+  // The outbox worker is part of the deps it works with: it reads them once they exist.
+  const depsRef: { current?: AppDeps } = {};
+  const outbox = createOutboxRunner(() => {
+    if (!depsRef.current) throw new Error('deps are not wired yet');
+    return depsRef.current;
+  }, performEffect);
   const deps: AppDeps = {
     config,
     clock: systemClock,
@@ -104,7 +114,9 @@ export async function main(
     jobs: scheduler,
     db: { ping: async () => (await ping(connection)).ms },
     instance,
-    runWatch: new RunWatch(),
+    local: { runs: new RunWatch(), greenCi: new Map() },
+    outbox,
+    health: httpHealthChecker,
     notifier: createDiscordNotifier({
       rest: discordRest,
       config,
@@ -118,6 +130,8 @@ export async function main(
       finished: (service, env, outcome) => metrics.deployOutcomes.inc({ service, env, outcome }),
     },
   };
+
+  depsRef.current = deps;
 
   const http: HttpServer = await startHttpServer({
     port: config.env.PORT,
@@ -145,6 +159,10 @@ export async function main(
   });
 
   await scheduler.start(deps);
+  // Crash recovery without waiting: whatever a previous process left owed is worked now.
+  void sweepOutbox(deps).catch((error: unknown) => {
+    log.warn({ err: error }, 'could not resume the deploy outboxes at start-up; the outbox job will');
+  });
   await registerCommands({
     rest: discordRest,
     appId: config.env.DISCORD_APP_ID,
@@ -188,6 +206,10 @@ export async function main(
       await renewal.stop();
       await gateway.drain(Math.min(left(), 5_000));
       await scheduler.stop(Math.min(left(), 4_000));
+      await Promise.race([
+        outbox.idle(),
+        new Promise((resolve) => setTimeout(resolve, Math.min(left(), 2_000))),
+      ]);
       await leadership.stop();
       await http.close();
       await connection.close();

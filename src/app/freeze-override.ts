@@ -4,24 +4,19 @@ import { canOverrideFreeze, type RoleActor } from '../domain/roles.js';
 import { clampReason } from '../domain/text.js';
 import type { AppDeps } from './ports/deps.js';
 import { loadDeploy } from './deploys/context.js';
-import { audit, move } from './deploys/flow.js';
+import { overridableGate } from '../domain/gates.js';
+import { audit } from './audit.js';
 import { proceed, type Progress } from './deploys/proceed.js';
+import { transition } from './pipeline/transition.js';
 import { announce } from './ops-effects.js';
 
 type Acting = Actor & RoleActor;
 
-/** Gates an R5 may override for one deploy (§7, §8): a freeze, and the nightly smoke's soft freeze. */
-export const OVERRIDABLE = ['FROZEN', 'SMOKE_RED'] as const;
+export { overridableGate } from '../domain/gates.js';
 export const OVERRIDE_LIMITS = {
   reason: { min: 5, max: 300 },
   rollbackPlan: { min: 10, max: 1000 },
 } as const;
-
-/** The gate a queued deploy waits for, when an override can lift it. */
-export function overridableGate(deploy: Deploy): string | undefined {
-  if (deploy.state !== 'queued' || deploy.override) return undefined;
-  return OVERRIDABLE.find((code) => deploy.waitingFor?.startsWith(`${code}:`));
-}
 
 /** Who may open the override form, and for what: an R5, on a queued deploy blocked by a freeze. */
 export async function checkOverride(deps: AppDeps, actor: Acting, deployId: string): Promise<Deploy> {
@@ -66,7 +61,7 @@ export async function overrideFreeze(
   const rollbackPlan = field(input.rollbackPlan, 'rollback plan', OVERRIDE_LIMITS.rollbackPlan);
   const by = { id: actor.id, name: actor.name };
   const override: FreezeOverride = { by, reason, rollbackPlan, at: deps.clock.now() };
-  const released = await move(
+  const released = await transition(
     deps,
     deploy,
     'release',
@@ -79,7 +74,7 @@ export async function overrideFreeze(
   await audit(deps, released, 'deploy.override', {
     actor: by,
     reason,
-    details: { gate, rollbackPlan, waitingFor: deploy.waitingFor ?? '' },
+    details: { gate, rollbackPlan, waitingFor: deploy.waitingFor?.reason ?? '' },
   });
   deps.log.warn(
     { deployId: released.id, service: released.service, env: released.env, gate },

@@ -1,7 +1,7 @@
 import type { Actor } from '../domain/model.js';
 import type { OpsAnnouncement } from './ports/announcements.js';
 import type { AppDeps } from './ports/deps.js';
-import { move, syncCard } from './deploys/flow.js';
+import { transition } from './pipeline/transition.js';
 
 /** Posts to the ops channel; a Discord hiccup is logged, never fatal to what was already recorded. */
 export async function announce(deps: AppDeps, announcement: OpsAnnouncement): Promise<void> {
@@ -35,30 +35,33 @@ export async function voidPendingApprovals(
         voided += 1;
         const deploy = await deps.repos.deploys.get(approval.deployId);
         if (!deploy) continue;
+        const told = {
+          kind: 'tellRequester' as const,
+          notice: { kind: 'approvalVoid' as const, reason: why.reason, waits: why.code === 'FROZEN' },
+        };
         const moved =
           why.code === 'FROZEN'
-            ? await move(
+            ? await transition(
                 deps,
                 deploy,
                 'requeue',
-                { waitingFor: `FROZEN: ${why.reason}` },
+                { waitingFor: { code: 'FROZEN', reason: why.reason } },
                 { actor: why.actor, reason: `approval void: ${why.reason}` },
+                [told],
               )
-            : await move(
+            : await transition(
                 deps,
                 deploy,
                 'deny',
-                { outcomeReason: `Approval void: ${why.reason}`, finishedAt: now },
+                {
+                  outcomeReason: `Approval void: ${why.reason}`,
+                  outcomeCode: 'MAINTENANCE',
+                  finishedAt: now,
+                },
                 { actor: why.actor, reason: `approval void: MAINTENANCE: ${why.reason}` },
+                [told],
               );
-        if (!moved) continue;
-        await syncCard(deps, moved, { approval: closed });
-        await deps.notifier.tellRequester(
-          moved,
-          why.code === 'FROZEN'
-            ? `the approval for ${moved.id} (${moved.service} → ${moved.env}) is void: ${why.reason}. It waits in the queue and will be offered again when the freeze ends.`
-            : `the approval for ${moved.id} (${moved.service} → ${moved.env}) is void: ${why.reason}. Request it again when maintenance is off.`,
-        );
+        if (moved) await deps.outbox.drain(moved.id);
       } catch (error) {
         deps.log.warn({ err: error, deployId: approval.deployId }, 'could not void an approval');
       }

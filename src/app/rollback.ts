@@ -1,15 +1,23 @@
 import { UserFacingError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { SYSTEM_ACTOR, type Actor, type CommitLine, type Deploy } from '../domain/model.js';
-import { canAcknowledgeEmergency, canRollback, rankOf, type RoleActor } from '../domain/roles.js';
+import {
+  canAcknowledgeEmergency,
+  canRollback,
+  rollbackClickApproves,
+  type RoleActor,
+} from '../domain/roles.js';
 import { clampReason, shortSha } from '../domain/text.js';
+import { audit } from './audit.js';
+import { EMERGENCY_ACK_JOB } from './job-names.js';
 import type { AppDeps } from './ports/deps.js';
 import { loadDeploy, resolveTarget } from './deploys/context.js';
-import { supersedeDeploy } from './deploys/decide.js';
-import { dispatchDeploy } from './deploys/dispatch.js';
-import { audit, move, syncCard } from './deploys/flow.js';
+import { supersedeDeploy } from './deploys/supersede.js';
 import { proceed, type Progress } from './deploys/proceed.js';
+import { annotate } from './pipeline/transition.js';
 import { isMaintenanceOn } from './settings.js';
+
+export { EMERGENCY_ACK_JOB } from './job-names.js';
 
 /**
  * `/rollback service env [to] [emergency]` and the card's Rollback button (§3, §8). A rollback is a deploy
@@ -20,7 +28,6 @@ import { isMaintenanceOn } from './settings.js';
  * afterwards, re-pinged by a job until done.
  */
 
-export const EMERGENCY_ACK_JOB = 'emergency-ack';
 type Acting = Actor & RoleActor;
 
 export interface RollbackRequest {
@@ -138,32 +145,19 @@ export async function requestRollback(
 
   if (emergency) {
     await audit(deps, deploy, 'incident.declared', { actor: by, reason: 'emergency rollback' });
-    const approved = await move(deps, deploy, 'autoApprove', {}, { actor: by, reason: 'emergency rollback' });
-    if (!approved) return { deploy, progress: { kind: 'lost-race', deploy } };
-    const progress = await dispatchDeploy(deps, approved, { actor: by });
-    if (progress.kind === 'dispatched') {
-      await deps.jobs.schedule(
-        EMERGENCY_ACK_JOB,
-        { deployId: deploy.id, round: 1 },
-        { at: deps.clock.now(), uniqueKey: `ack:${deploy.id}:1` },
-      );
-    }
+    // Gates still apply; the approval is what it skips. Its dispatch owes the acknowledgement requests.
+    const progress = await proceed(deps, deploy, { actor: by }, { patch: {}, reason: 'emergency rollback' });
     return { deploy: progress.deploy, progress };
   }
-  if (options.approvedByClick) {
-    // The Rollback click of an R5 who did not request the faulty deploy is the approval (four-eyes kept).
-    const approved = await move(
-      deps,
-      deploy,
-      'autoApprove',
-      { approvedBy: by, decidedAt: now },
-      { actor: by, reason: 'approved by the R5 who clicked Rollback' },
-    );
-    if (!approved) return { deploy, progress: { kind: 'lost-race', deploy } };
-    const progress = await dispatchDeploy(deps, approved, { actor: by });
-    return { deploy: progress.deploy, progress };
-  }
-  const progress = await proceed(deps, deploy, { actor: by });
+  // The Rollback click of an R5 who did not request the faulty deploy is the approval (four-eyes kept).
+  const progress = await proceed(
+    deps,
+    deploy,
+    { actor: by },
+    options.approvedByClick
+      ? { patch: { approvedBy: by, decidedAt: now }, reason: 'approved by the R5 who clicked Rollback' }
+      : undefined,
+  );
   return { deploy: progress.deploy, progress };
 }
 
@@ -188,7 +182,7 @@ export async function rollbackFromCard(
       `Rollback ${underway.id} of ${deploy.id} is already underway.`,
     );
   }
-  const isApprover = rankOf(actor, deps.config.discord.roles) === 'R5' && actor.id !== deploy.requestedBy.id;
+  const isApprover = rollbackClickApproves(actor, deps.config.discord.roles, deploy.requestedBy.id);
   return requestRollback(
     deps,
     { actor, service: deploy.service, env: deploy.env, rollbackOf: deploy.id },
@@ -209,16 +203,20 @@ export async function acknowledgeEmergency(deps: AppDeps, actor: Acting, deployI
   }
   const permission = canAcknowledgeEmergency(actor, deps.config.discord.roles, deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
-  if (deploy.approvedBy) {
-    throw new UserFacingError('ALREADY_DECIDED', `Already acknowledged by ${deploy.approvedBy.name}.`);
-  }
   const by = { id: actor.id, name: actor.name };
-  const acknowledged =
-    (await deps.repos.deploys.update(deploy.id, { approvedBy: by }, deps.clock.now())) ?? deploy;
-  await audit(deps, acknowledged, 'rollback.acknowledged', { actor: by });
-  await syncCard(deps, acknowledged);
-  await deps.notifier.progress(acknowledged, `🤝 Emergency rollback acknowledged by an R5.`);
-  return acknowledged;
+  // One atomic step guarded by "no approver yet": two R5s clicking at once give one acknowledgement.
+  const acknowledged = await annotate(deps, deploy, 'acknowledge', { approvedBy: by }, { actor: by }, [
+    { kind: 'progress', event: { kind: 'acknowledged' } },
+  ]);
+  if (!acknowledged) {
+    const latest = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
+    throw new UserFacingError(
+      'ALREADY_DECIDED',
+      `Already acknowledged by ${latest.approvedBy?.name ?? 'another R5'}.`,
+    );
+  }
+  await deps.outbox.drain(deploy.id);
+  return (await deps.repos.deploys.get(deploy.id)) ?? acknowledged;
 }
 
 /** The re-ping job: while unacknowledged, asks the R5s again at half the approval expiry (never in maintenance). */

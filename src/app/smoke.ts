@@ -3,6 +3,7 @@ import { newId } from '../domain/ids.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/model.js';
 import { rankOf, type RoleActor } from '../domain/roles.js';
 import type { AppDeps } from './ports/deps.js';
+import type { SmokeReport, SmokeResult } from './ports/notifier.js';
 import { smokeKey, type SmokeState } from './deploys/smoke-state.js';
 
 /**
@@ -15,17 +16,7 @@ export const NIGHTLY_SMOKE_JOB = 'nightly-smoke';
 /** How long one night waits for the smoke runs before calling a still-running one red. */
 export const SMOKE_RUN_LIMIT_MS = 30 * 60_000;
 
-export interface SmokeResult {
-  readonly service: string;
-  readonly outcome: 'green' | 'red' | 'skipped';
-  readonly detail: string;
-  readonly runUrl?: string;
-}
-
-export interface SmokeReport {
-  readonly env: string;
-  readonly results: readonly SmokeResult[];
-}
+export type { SmokeReport, SmokeResult } from './ports/notifier.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,10 +1,12 @@
 import { UserFacingError } from '../domain/errors.js';
 import { SYSTEM_ACTOR, type Actor, type Deploy } from '../domain/model.js';
-import { userText } from '../domain/text.js';
 import { canVerify, type RoleActor } from '../domain/roles.js';
-import type { AppDeps } from './ports/deps.js';
+import { VERIFY_JOB } from './job-names.js';
+import type { AppDeps, HealthResult } from './ports/deps.js';
 import { loadDeploy, targetOf } from './deploys/context.js';
-import { audit, syncCard } from './deploys/flow.js';
+import { annotate } from './pipeline/transition.js';
+
+export { VERIFY_JOB } from './job-names.js';
 
 /**
  * Post-deploy verification, the 15-minute rule (§8). After a successful deploy a chain of durable jobs
@@ -18,9 +20,7 @@ import { audit, syncCard } from './deploys/flow.js';
  * Faulty locks the env (kind 'faulty'); a successful rollback, or a later deploy verified, releases it.
  */
 
-export const VERIFY_JOB = 'verify-deploy';
 export const WRONG_VERSION_CHECKS = 3;
-const HEALTH_TIMEOUT_MS = 3_000;
 
 export type SmokeRunState = 'running' | 'green' | 'red';
 
@@ -33,34 +33,9 @@ export interface VerificationState {
   readonly smoke?: { readonly runId?: number; readonly url?: string; readonly state: SmokeRunState };
 }
 
-export interface HealthResult {
-  readonly ok: boolean;
-  /** The version the service reported when it answered 200 with another one. */
-  readonly wrongVersion?: string;
-  /** For people: "200, v2025.03.01", "503", "timed out". */
-  readonly detail: string;
-}
+export type { HealthResult } from './ports/deps.js';
 
 export const verificationKey = (deployId: string): string => `verification:${deployId}`;
-
-/** GET the health URL with a short timeout: 200 and a JSON `{ version }` equal to the deployed one. */
-export async function checkHealth(url: string, expectedVersion: string): Promise<HealthResult> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    const body = (await response.json().catch(() => undefined)) as { version?: unknown } | undefined;
-    const version = typeof body?.version === 'string' ? body.version : undefined;
-    if (response.status !== 200) return { ok: false, detail: `answered ${response.status}` };
-    if (version === expectedVersion) return { ok: true, detail: `200, ${version}` };
-    return {
-      ok: false,
-      wrongVersion: version ?? '(none)',
-      detail: `reports ${version ?? 'no version'} instead of ${expectedVersion}`,
-    };
-  } catch (error) {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    return { ok: false, detail: timedOut ? 'timed out' : 'unreachable' };
-  }
-}
 
 export interface Judgement {
   readonly outcome: 'pending' | 'verified' | 'faulty';
@@ -107,30 +82,33 @@ async function scheduleCheck(deps: AppDeps, deployId: string, tick: number, at: 
   await deps.jobs.schedule(VERIFY_JOB, { deployId, tick }, { at, uniqueKey: `verify:${deployId}:${tick}` });
 }
 
-/** A successful rollback ends the faulty lock it was for; so does a later deploy that is verified. */
-async function releaseFaultyLock(deps: AppDeps, deploy: Deploy, why: string): Promise<void> {
-  if (await deps.repos.locks.release(deploy.service, deploy.env, 'faulty')) {
-    await audit(deps, deploy, 'lock.released', { actor: SYSTEM_ACTOR, reason: why });
-    await deps.notifier.progress(deploy, `🔓 ${deploy.env} is unlocked: ${why}.`);
-  }
-}
-
-/** Called by finishDeploy after a success: verification pending, smoke dispatched, first check scheduled. */
-export async function startVerification(deps: AppDeps, deploy: Deploy): Promise<void> {
+/**
+ * The effect a successful deploy owes (§8): the smoke workflow dispatched (looked for first when in doubt),
+ * the window recorded, then the `verifying` change, which owes the card, the progress line and the first
+ * check. Safe to run again: once verification has started it does nothing.
+ */
+export async function startVerification(deps: AppDeps, deploy: Deploy, inDoubt: boolean): Promise<void> {
   if (deploy.state !== 'succeeded' || deploy.verification !== undefined) return;
   const target = targetOf(deps, deploy);
   const now = deps.clock.now();
-  if (deploy.kind === 'rollback') await releaseFaultyLock(deps, deploy, `rollback ${deploy.id} succeeded`);
-  const pending = (await deps.repos.deploys.update(deploy.id, { verification: 'pending' }, now)) ?? deploy;
-
   let smoke: VerificationState['smoke'];
   const workflow = target.serviceConfig.smokeWorkflow;
   if (workflow) {
     try {
-      const run = await deps.github.dispatch(target.serviceConfig.repo, workflow, {
-        ref: target.serviceConfig.defaultRef,
-        inputs: { environment: deploy.env, sha: deploy.sha, deploy_id: deploy.id },
-      });
+      const found = inDoubt
+        ? await deps.github.findRunByDeployId(
+            target.serviceConfig.repo,
+            workflow,
+            deploy.id,
+            deploy.finishedAt ?? deploy.updatedAt,
+          )
+        : undefined;
+      const run = found
+        ? { runId: found.id, runUrl: found.htmlUrl }
+        : await deps.github.dispatch(target.serviceConfig.repo, workflow, {
+            ref: target.serviceConfig.defaultRef,
+            inputs: { environment: deploy.env, sha: deploy.sha, deploy_id: deploy.id },
+          });
       smoke = {
         state: 'running',
         ...(run.runId !== undefined ? { runId: run.runId } : {}),
@@ -148,13 +126,9 @@ export async function startVerification(deps: AppDeps, deploy: Deploy): Promise<
     ...(smoke ? { smoke } : {}),
   };
   await deps.repos.settings.set(verificationKey(deploy.id), state, now);
-  await audit(deps, pending, 'deploy.verification.started', { actor: SYSTEM_ACTOR });
-  await syncCard(deps, pending);
-  await deps.notifier.progress(
-    pending,
-    `🔎 Verifying ${deploy.version ?? ''}: health checks${workflow ? ' and the smoke workflow' : ''} run; an R4 confirms with **Verified** before the window ends.`,
-  );
-  await scheduleCheck(deps, deploy.id, 1, now);
+  await annotate(deps, deploy, 'verifying', { verification: 'pending' }, { actor: SYSTEM_ACTOR }, [
+    { kind: 'progress', event: { kind: 'verifying', smoke: workflow !== undefined } },
+  ]);
 }
 
 async function readSmoke(
@@ -195,12 +169,14 @@ export async function runVerificationCheck(
     return { outcome: 'pending', reason: 'not pending' };
   const latest = await deps.repos.deploys.lastSucceeded(deploy.service, deploy.env);
   if (latest && latest.id !== deploy.id) {
-    await deps.notifier.progress(deploy, `↪️ Verification stopped: ${latest.id} replaced this deploy.`);
+    await annotate(deps, deploy, 'verificationStopped', {}, { actor: SYSTEM_ACTOR }, [
+      { kind: 'progress', event: { kind: 'verificationStopped', replacedBy: latest.id } },
+    ]);
     return { outcome: 'pending', reason: 'replaced' };
   }
   const target = targetOf(deps, deploy);
   const url = target.envConfig.healthUrl;
-  const health = url ? await checkHealth(url, deploy.version ?? '') : undefined;
+  const health = url ? await deps.health.check(url, deploy.version ?? '') : undefined;
   let smoke = state.smoke;
   if (smoke) {
     try {
@@ -247,27 +223,19 @@ async function conclude(deps: AppDeps, deploy: Deploy, judgement: Judgement): Pr
   if (fresh?.verification !== 'pending') return; // concluded by someone else
   const now = deps.clock.now();
   if (judgement.outcome === 'verified') {
-    const verified =
-      (await deps.repos.deploys.update(
-        deploy.id,
-        { verification: 'verified', verifiedBy: fresh.verifiedBy ?? SYSTEM_ACTOR },
-        now,
-      )) ?? fresh;
-    await audit(deps, verified, 'deploy.verification.verified', {
-      actor: fresh.verifiedBy ?? SYSTEM_ACTOR,
-      reason: judgement.reason,
-    });
-    await syncCard(deps, verified);
-    await deps.notifier.progress(verified, `✔️ Verified: ${userText(judgement.reason, 500)}`);
-    await releaseFaultyLock(deps, verified, `${verified.version ?? verified.id} was verified`);
+    const by = fresh.verifiedBy ?? SYSTEM_ACTOR;
+    await annotate(
+      deps,
+      fresh,
+      'verified',
+      { verification: 'verified', verifiedBy: by },
+      { actor: by, reason: judgement.reason },
+      [{ kind: 'progress', event: { kind: 'verified', reason: judgement.reason } }],
+    );
     return;
   }
-  const faulty =
-    (await deps.repos.deploys.update(
-      deploy.id,
-      { verification: 'faulty', outcomeReason: `Verification failed: ${judgement.reason}` },
-      now,
-    )) ?? fresh;
+  // The lock first (fail closed): a crash before the change leaves the env locked, and the next check
+  // concludes again.
   await deps.repos.locks.acquire({
     service: deploy.service,
     env: deploy.env,
@@ -277,11 +245,13 @@ async function conclude(deps: AppDeps, deploy: Deploy, judgement: Judgement): Pr
     createdAt: now,
     deployId: deploy.id,
   });
-  await audit(deps, faulty, 'deploy.verification.faulty', { actor: SYSTEM_ACTOR, reason: judgement.reason });
-  await syncCard(deps, faulty);
-  await deps.notifier.progress(
-    faulty,
-    `🔴 Verification failed: ${userText(judgement.reason, 500)} ${deploy.env} is locked; use **Rollback** on the card.`,
+  await annotate(
+    deps,
+    fresh,
+    'faulty',
+    { verification: 'faulty', outcomeReason: `Verification failed: ${judgement.reason}` },
+    { actor: SYSTEM_ACTOR, reason: judgement.reason },
+    [{ kind: 'progress', event: { kind: 'faulty', reason: judgement.reason } }],
   );
 }
 
@@ -310,15 +280,11 @@ export async function confirmVerification(
     throw new UserFacingError('EXPIRED', `The verification window of ${deploy.id} is over.`);
   }
   const by = { id: actor.id, name: actor.name };
-  const confirmed =
-    (await deps.repos.deploys.update(deploy.id, { verifiedBy: by }, deps.clock.now())) ?? deploy;
-  await audit(deps, confirmed, 'deploy.verification.confirmed', { actor: by });
+  const confirmed = await annotate(deps, deploy, 'confirm', { verifiedBy: by }, { actor: by }, [
+    { kind: 'progress', event: { kind: 'confirmed', by: actor.name } },
+  ]);
+  if (!confirmed) throw new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} was just concluded.`);
   const judgement = await judge(deps, confirmed, state);
-  if (judgement.outcome === 'pending') {
-    await deps.notifier.progress(
-      confirmed,
-      `👍 ${userText(actor.name, 100)} confirmed; verified as soon as the automatic checks pass.`,
-    );
-  }
+  await deps.outbox.drain(deploy.id);
   return { deploy: (await deps.repos.deploys.get(deploy.id)) ?? confirmed, outcome: judgement.outcome };
 }

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './errors.js';
-import type { LockKind } from './model.js';
+import type { Deploy, LockKind } from './model.js';
 import { formatLocalTime } from './text.js';
 
 /**
@@ -178,4 +178,14 @@ export function renderChecklistLine(result: GateResult): {
   reason: string;
 } {
   return { ok: result.ok, code: result.code, label: GATE_LABELS[result.gate], reason: result.reason };
+}
+
+/** Gates an R5 may override for one deploy (§7, §8): a freeze, and the nightly smoke's soft freeze. */
+export const OVERRIDABLE = ['FROZEN', 'SMOKE_RED'] as const;
+
+/** The gate a queued deploy waits for, when an override can lift it. */
+export function overridableGate(deploy: Deploy): (typeof OVERRIDABLE)[number] | undefined {
+  if (deploy.state !== 'queued' || deploy.override) return undefined;
+  const code = deploy.waitingFor?.code;
+  return OVERRIDABLE.find((overridable) => overridable === code);
 }

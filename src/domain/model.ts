@@ -1,4 +1,5 @@
 /** The product's records, as plain data. Persistence lives in adapters/mongo; rules live beside this file. */
+import type { ErrorCode } from './errors.js';
 
 export const DEPLOY_STATES = [
   'requested',
@@ -87,11 +88,27 @@ export interface Deploy {
   /** Re-run was asked for a stuck run: once GitHub reports it cancelled, it is re-run, not ended. */
   readonly rerunRequested?: boolean;
   /** A queued request: the gate that made it wait. */
-  readonly waitingFor?: string;
+  readonly waitingFor?: GateBlock;
   /** Why the deploy ended the way it did (gate reason, run conclusion, …), for people. */
   readonly outcomeReason?: string;
+  /** The gate that refused it, when one did. */
+  readonly outcomeCode?: ErrorCode;
+  /** The run has been in flight longer than `tracking.stuckAfter` (the card offers Cancel run / Re-run). */
+  readonly stuck?: boolean;
+  /** The outbox: what this deploy still owes (and did), by effect key. */
+  readonly effects?: Readonly<Record<string, EffectRecord>>;
+  /** True while an effect is pending: the durable worker's index. */
+  readonly outbox?: boolean;
+  /** The process working the outbox now, and until when its claim holds. */
+  readonly outboxClaim?: { readonly instance: string; readonly boot: string; readonly until: Date };
   /** Incremented by every write: lets a writer detect that it lost a race. */
   readonly rev: number;
+}
+
+/** A gate that holds a deploy back, with its reason for people. */
+export interface GateBlock {
+  readonly code: ErrorCode;
+  readonly reason: string;
 }
 
 /** One line of the gate checklist as shown on a card (§5). */
@@ -173,4 +190,110 @@ export interface Lease {
   readonly holder: string;
   readonly expiresAt: Date;
   readonly acquiredAt: Date;
+}
+
+// The outbox (rules in deploy-effects.ts).
+
+export const EFFECT_KINDS = [
+  /** The audit entry of the change (§10), with a deterministic id so it is written once. */
+  'audit',
+  /** The card, re-rendered from the newest record; posted the first time, edited after. */
+  'card',
+  /** A line in the card's thread, as a typed event rendered by the Discord adapter. */
+  'progress',
+  /** A message to the requester (named, never pinged), optionally with Deploy now / Cancel. */
+  'tellRequester',
+  /** The deploy marker (§6) in the ops channel, plus its log line and counter. */
+  'marker',
+  /** The workflow_dispatch (§4.5), with the gates checked just before it. */
+  'dispatch',
+  /** The GitHub Deployment mirroring the run, and its in_progress status. */
+  'deployment',
+  /** The GitHub Deployment's final status. */
+  'deploymentStatus',
+  /** The CalVer tag on prod (§6). */
+  'tag',
+  /** Post-deploy verification starts (§8): smoke dispatched, first check scheduled. */
+  'verification',
+  /** The first verification check job. */
+  'verificationCheck',
+  /** The faulty lock of the env is released (a rollback succeeded, or this deploy was verified). */
+  'releaseLock',
+  /** A newer SHA on staging voids pending prod approvals for other SHAs (§4.3). */
+  'voidStaleApprovals',
+  /** Queued requests for the service+env are offered again (§4.8). */
+  'offerQueue',
+  /** The approval's reminder and expiry jobs (§4.2). */
+  'approvalTimers',
+  /** The emergency rollback's acknowledgement requests (§3). */
+  'ackRequest',
+  /** The outcome counter (metrics). */
+  'finished',
+] as const;
+export type EffectKind = (typeof EFFECT_KINDS)[number];
+
+/** A line in the card's thread. Values come from the record at render time; only extras live here. */
+export type ProgressEvent =
+  | { readonly kind: 'dispatched' }
+  | { readonly kind: 'running' }
+  | { readonly kind: 'live' }
+  | { readonly kind: 'ended' }
+  | { readonly kind: 'stuck' }
+  | { readonly kind: 'rerun'; readonly attempt: number }
+  | { readonly kind: 'verifying'; readonly smoke: boolean }
+  | { readonly kind: 'verified'; readonly reason: string }
+  | { readonly kind: 'faulty'; readonly reason: string }
+  | { readonly kind: 'confirmed'; readonly by: string }
+  | { readonly kind: 'unlocked'; readonly why: string }
+  | { readonly kind: 'acknowledged' }
+  | { readonly kind: 'verificationStopped'; readonly replacedBy: string };
+
+/** What the requester is told (named, never pinged). */
+export type RequesterNotice =
+  | { readonly kind: 'offer' }
+  | { readonly kind: 'approvalVoid'; readonly reason: string; readonly waits: boolean };
+
+/** The audit entry a change writes. */
+export interface AuditNote {
+  readonly actor: Actor;
+  readonly reason?: string;
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** One effect as a transition asks for it. */
+export type EffectSpec =
+  | {
+      readonly kind: 'audit';
+      readonly action: string;
+      readonly note: AuditNote;
+      readonly at: string;
+      /** The state after the change, and the version then. */
+      readonly outcome: string;
+      readonly version?: string;
+    }
+  | { readonly kind: 'card'; readonly ping?: boolean }
+  | { readonly kind: 'progress'; readonly event: ProgressEvent }
+  | { readonly kind: 'tellRequester'; readonly notice: RequesterNotice }
+  | { readonly kind: 'dispatch'; readonly gatesChecked: boolean }
+  | { readonly kind: 'deploymentStatus'; readonly state: 'success' | 'failure' | 'error' }
+  | {
+      readonly kind: Exclude<
+        EffectKind,
+        'audit' | 'card' | 'progress' | 'tellRequester' | 'dispatch' | 'deploymentStatus'
+      >;
+    };
+
+export type EffectStatus = 'pending' | 'done' | 'gave_up';
+
+/** An effect as the outbox stores it (under its key in `Deploy.effects`). */
+export interface EffectRecord {
+  readonly spec: EffectSpec;
+  /** The deploy's revision when it was owed: effects of a lane run in this order. */
+  readonly seq: number;
+  readonly status: EffectStatus;
+  /** Failed tries so far; an effect tried before may have happened: it checks before it does. */
+  readonly attempts: number;
+  readonly notBefore: Date;
+  readonly lastError?: string;
+  readonly doneAt?: Date;
 }

@@ -59,6 +59,34 @@ export function canApprove(actor: RoleActor, roles: RoleIds, requesterId: string
   return ALLOWED;
 }
 
+/**
+ * "Deploy now" on a re-offered queued request: its requester, who must still hold R4 or R5 (roles are read
+ * again at the click: a role removed since the request takes the right away).
+ */
+export function canResume(actor: RoleActor, roles: RoleIds, requesterId: string): Permission {
+  if (actor.id !== requesterId) return deny('Only the requester can resume this deploy');
+  return canRequestDeploy(actor, roles);
+}
+
+/**
+ * Cancel or re-run a workflow run in flight: R4 or R5 where no approval is needed (staging), R5 where a
+ * deploy needs one (prod).
+ */
+export function canControlRun(actor: RoleActor, roles: RoleIds, envNeedsApproval: boolean): Permission {
+  if (envNeedsApproval)
+    return isR5(actor, roles) ? ALLOWED : deny('You need the R5 role to control this run');
+  return isR4OrR5(actor, roles) ? ALLOWED : deny('You need the R4 or R5 role to control this run');
+}
+
+/**
+ * The Rollback button on a failed or faulty card: anyone who may request a rollback may press it; the click
+ * of an R5 who did not request the deploy being rolled back is also its approval (four-eyes kept), anyone
+ * else's click asks for one.
+ */
+export function rollbackClickApproves(actor: RoleActor, roles: RoleIds, requesterId: string): boolean {
+  return isR5(actor, roles) && actor.id !== requesterId;
+}
+
 /** Reject follows the same rule as approve. */
 export function canRejectDeploy(actor: RoleActor, roles: RoleIds, requesterId: string): Permission {
   if (!isR5(actor, roles)) return deny('You need the R5 role to reject');

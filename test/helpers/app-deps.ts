@@ -6,6 +6,13 @@ import { createMemoryRepositories } from '../../src/adapters/memory/repositories
 import { createGitHubClient } from '../../src/adapters/github/index.js';
 import type { AppDeps, JobScheduler } from '../../src/app/ports/deps.js';
 import { RunWatch, trackActiveDeploys } from '../../src/app/deploys/track.js';
+import { performEffect } from '../../src/app/pipeline/effects.js';
+import { createOutboxRunner } from '../../src/app/pipeline/worker.js';
+import { httpHealthChecker } from '../../src/adapters/http/health-checker.js';
+import {
+  renderProgressLine,
+  renderRequesterNotice,
+} from '../../src/adapters/discord/render/progress-line.js';
 import { UserFacingError } from '../../src/domain/errors.js';
 import type { OpsAnnouncement } from '../../src/app/ports/announcements.js';
 import type { DeployNotifier } from '../../src/app/ports/notifier.js';
@@ -40,16 +47,19 @@ export function recordingNotifier(): { notifier: DeployNotifier; told: Told } {
         deploy,
         ...(extra.approval ? { approval: extra.approval } : {}),
         pinged: extra.pingApprovers ?? false,
-        stuck: extra.stuck ?? false,
+        stuck: deploy.stuck ?? false,
       });
       return Promise.resolve({ channelId: 'ops', messageId: `m-${deploy.id}` });
+    },
+    findPosted() {
+      return Promise.resolve(undefined);
     },
     remindApprovers(deploy) {
       told.reminders.push(deploy.id);
       return Promise.resolve();
     },
-    progress(deploy, text) {
-      told.progress.push({ deployId: deploy.id, text });
+    progress(deploy, event) {
+      told.progress.push({ deployId: deploy.id, text: renderProgressLine(deploy, event) });
       return Promise.resolve();
     },
     postMarker(deploy) {
@@ -60,8 +70,12 @@ export function recordingNotifier(): { notifier: DeployNotifier; told: Told } {
       told.announcements.push(announcement);
       return Promise.resolve();
     },
-    tellRequester(deploy, text, offer) {
-      told.requesters.push({ deployId: deploy.id, text, ...(offer ? { offer } : {}) });
+    tellRequester(deploy, notice) {
+      told.requesters.push({
+        deployId: deploy.id,
+        text: renderRequesterNotice(deploy, notice),
+        ...(notice.kind === 'offer' ? { offer: 'deploy-now' } : {}),
+      });
       return Promise.resolve();
     },
   };
@@ -138,6 +152,8 @@ export async function startAppHarness(options: { config?: Config; clock?: Clock 
   const { notifier, told } = recordingNotifier();
   const jobs = recordingJobs();
   const events = { markers: [] as string[], finished: [] as string[] };
+  const depsRef: { current?: AppDeps } = {};
+  const outbox = createOutboxRunner(() => depsRef.current!, performEffect);
   const deps: AppDeps = {
     config,
     clock: options.clock ?? systemClock,
@@ -160,18 +176,22 @@ export async function startAppHarness(options: { config?: Config; clock?: Clock 
     db: { ping: () => Promise.resolve(0) },
     instance: {
       id: 'test',
+      boot: 'test-boot',
       version: '0.0.0',
       startedAt: new Date(),
       role: () => 'leader',
       gatewayPingMs: () => undefined,
     },
     notifier,
-    runWatch: new RunWatch(),
+    local: { runs: new RunWatch(), greenCi: new Map() },
+    outbox,
+    health: httpHealthChecker,
     events: {
       markerPosted: (service, env) => events.markers.push(`${service}/${env}`),
       finished: (service, env, outcome) => events.finished.push(`${service}/${env}:${outcome}`),
     },
   };
+  depsRef.current = deps;
   return { deps, github, told, jobs, events, close: () => github.close() };
 }
 
@@ -179,7 +199,7 @@ export async function startAppHarness(options: { config?: Config; clock?: Clock 
 export async function trackUntilDone(deps: AppDeps, id: string, timeoutMs = 5_000): Promise<Deploy> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    await trackActiveDeploys(deps, deps.runWatch);
+    await trackActiveDeploys(deps);
     const deploy = await deps.repos.deploys.get(id);
     if (deploy && ['succeeded', 'failed', 'cancelled'].includes(deploy.state)) return deploy;
     await new Promise((resolve) => setTimeout(resolve, 40));

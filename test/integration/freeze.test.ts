@@ -109,7 +109,10 @@ describe('recurring freeze windows', () => {
 
     const voided = await deps.repos.deploys.get(progress.deploy.id);
     expect(voided?.state).toBe('queued');
-    expect(voided?.waitingFor).toMatch(/^FROZEN: Elite Wars freeze until Sat 7 Mar 22:00/);
+    expect(voided?.waitingFor).toMatchObject({
+      code: 'FROZEN',
+      reason: expect.stringMatching(/^Elite Wars freeze until Sat 7 Mar 22:00/),
+    });
     expect((await deps.repos.approvals.get(progress.deploy.id))?.status).toBe('void');
     expect(h.told.requesters.at(-1)?.text).toMatch(/approval .* is void: Elite Wars/);
     expect((await refusal(approveDeploy(deps, people.bob, progress.deploy.id))).code).toBe('ALREADY_DECIDED');

@@ -154,7 +154,7 @@ describe('GitHub workflow_run webhook (signed deliveries, local GitHub API)', ()
 
     // The no-polling check above can fail: one tracker pass is seen as a run read.
     const before = h.github.requests().length;
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
+    await trackActiveDeploys(h.deps);
     expect(runReads(before)).toEqual([`GET /repos/example-org/api/actions/runs/${runId}`]);
   });
 

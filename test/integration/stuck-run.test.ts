@@ -33,7 +33,7 @@ afterEach(async () => {
 async function trackUntil(id: string, states: DeployState[], timeoutMs = 5_000): Promise<Deploy> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
+    await trackActiveDeploys(h.deps);
     const deploy = await h.deps.repos.deploys.get(id);
     if (deploy && states.includes(deploy.state)) return deploy;
     await new Promise((resolve) => setTimeout(resolve, 40));
@@ -60,12 +60,12 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
     const deploy = await runningStagingDeploy();
     expect(h.deps.config.tracking.stuckAfter).toBe(1_000);
     // The clock has not moved: not stuck yet, however long the test took to get here.
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
+    await trackActiveDeploys(h.deps);
     expect(stuckCards(deploy.id)).toEqual([]);
     expect(stuckLines(deploy.id)).toEqual([]);
 
     clock.advance(1_001);
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
+    await trackActiveDeploys(h.deps);
     expect(stuckCards(deploy.id)).toHaveLength(1);
     expect(stuckCards(deploy.id)[0]?.deploy.state).toBe('running');
     expect(stuckLines(deploy.id)).toHaveLength(1);
@@ -73,7 +73,7 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
     // Further ticks (and more time) do not repeat it.
     for (let i = 0; i < 3; i++) {
       clock.advance(5_000);
-      await trackActiveDeploys(h.deps, h.deps.runWatch);
+      await trackActiveDeploys(h.deps);
     }
     expect(stuckCards(deploy.id)).toHaveLength(1);
     expect(stuckLines(deploy.id)).toHaveLength(1);
@@ -81,7 +81,7 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
 
     // What the flag means on Discord: the card offers the two run controls only when stuck.
     const labels = (stuck: boolean) =>
-      JSON.stringify(renderDeployCard(deploy, { repo: REPO, stuck }).components ?? []);
+      JSON.stringify(renderDeployCard({ ...deploy, stuck }, { repo: REPO }).components ?? []);
     expect(labels(true)).toContain('Cancel run');
     expect(labels(true)).toContain('Re-run');
     expect(labels(false)).not.toContain('Cancel run');
@@ -91,7 +91,7 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
   it('lets an R4 cancel a stuck staging run, refuses someone without a role, and ends the deploy cancelled', async () => {
     const deploy = await runningStagingDeploy();
     clock.advance(1_001);
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
+    await trackActiveDeploys(h.deps);
     expect(stuckCards(deploy.id)).toHaveLength(1);
 
     const refused = await refusal(cancelRun(h.deps, people.dave, deploy.id));
@@ -131,7 +131,7 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
   it('re-runs a stuck run: cancelled for it, then a new attempt of the same run, and the deploy goes on', async () => {
     const deploy = await runningStagingDeploy();
     clock.advance(1_001);
-    await trackActiveDeploys(h.deps, h.deps.runWatch);
+    await trackActiveDeploys(h.deps);
     expect(stuckCards(deploy.id)).toHaveLength(1);
 
     // GitHub re-runs only finished runs: Re-run cancels the stuck run, and the tracker re-runs it.
@@ -139,7 +139,7 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
     const audit = await h.deps.repos.audit.find({ deployId: deploy.id, limit: 50 });
     expect(audit.filter((e) => e.action === 'deploy.run-rerun-requested')).toHaveLength(1);
     for (let i = 0; i < 50 && localRun(deploy.runId)?.runAttempt !== 2; i += 1) {
-      await trackActiveDeploys(h.deps, h.deps.runWatch);
+      await trackActiveDeploys(h.deps);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(localRun(deploy.runId)).toMatchObject({ runAttempt: 2 });
@@ -148,7 +148,7 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
 
     h.github.holdRuns(false);
     for (let i = 0; i < 100; i += 1) {
-      await trackActiveDeploys(h.deps, h.deps.runWatch);
+      await trackActiveDeploys(h.deps);
       if ((await h.deps.repos.deploys.get(deploy.id))?.state === 'succeeded') break;
       await new Promise((resolve) => setTimeout(resolve, 30));
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { REST } from '@discordjs/rest';
 import {
   ButtonStyle,
@@ -17,10 +18,24 @@ import { renderAcknowledgementRequest } from './render/rollback.js';
 import { renderSmokeSummary } from './render/smoke.js';
 import { button, DEPLOY_BUTTONS, renderDeployCard, renderDeployMarker } from './render/deploy-card.js';
 import { renderAnnouncement } from './render/freeze.js';
+import { renderProgressLine, renderRequesterNotice } from './render/progress-line.js';
 
-function body(view: MessageView, allowedRoles: string[] = []): RESTPostAPIChannelMessageJSONBody {
+/**
+ * A nonce per effect, with enforce_nonce: a post retried within Discord's window (a few minutes) answers the
+ * message made the first time instead of a second one. Discord takes at most 25 characters.
+ */
+function nonceOf(deployId: string, key: string): string {
+  return createHash('sha256').update(`${deployId}:${key}`).digest('base64url').slice(0, 25);
+}
+
+function body(
+  view: MessageView,
+  allowedRoles: string[] = [],
+  nonce?: string,
+): RESTPostAPIChannelMessageJSONBody {
   const safe = safeView(view);
   return {
+    ...(nonce ? { nonce, enforce_nonce: true } : {}),
     ...(safe.content !== undefined ? { content: safe.content } : {}),
     ...(safe.embeds ? { embeds: safe.embeds } : {}),
     components: safe.components ?? [],
@@ -80,7 +95,6 @@ export function createDiscordNotifier(options: {
       const view = renderDeployCard(deploy, {
         repo: repoOf(deploy),
         ...(extra.approval ? { approval: extra.approval } : {}),
-        ...(extra.stuck ? { stuck: true } : {}),
       });
       if (deploy.messageId) {
         const target = deploy.channelId ?? channelId;
@@ -92,11 +106,13 @@ export function createDiscordNotifier(options: {
         ? `<@&${r5}> approval needed: ${deploy.service} → ${deploy.env} (${deploy.id})`
         : undefined;
       const message = (await rest.post(Routes.channelMessages(channelId), {
-        body: body({ ...view, ...(content ? { content } : {}) }, extra.pingApprovers ? [r5] : []),
+        body: body(
+          { ...view, ...(content ? { content } : {}) },
+          extra.pingApprovers ? [r5] : [],
+          nonceOf(deploy.id, 'card'),
+        ),
       })) as APIMessage;
-      const location = { channelId, messageId: message.id };
-      await options.saveCardLocation(deploy.id, location);
-      return location;
+      return { channelId, messageId: message.id };
     },
 
     async remindApprovers(deploy, approval) {
@@ -114,25 +130,39 @@ export function createDiscordNotifier(options: {
       });
     },
 
-    async progress(deploy, text) {
-      try {
-        const threadId = await ensureThread(deploy);
-        await rest.post(Routes.channelMessages(threadId ?? channelId), { body: body({ content: text }) });
-      } catch (error) {
-        // Progress lines are a convenience: the card carries the state. Never fail the flow for them.
-        log.warn({ err: error, deployId: deploy.id }, 'could not post progress');
-      }
+    async findPosted(deploy, what) {
+      // The bot's recent messages in the ops channel carrying this deploy's footer.
+      const recent = (await rest.get(Routes.channelMessages(channelId), {
+        query: new URLSearchParams({ limit: '50' }),
+      })) as APIMessage[];
+      const found = recent.find((message) => {
+        const embed = message.embeds[0];
+        if (message.author.bot !== true || embed?.footer?.text.split(' · ')[0] !== `Deploy ${deploy.id}`)
+          return false;
+        return (embed.title?.startsWith('📍') ?? false) === (what === 'marker');
+      });
+      if (found)
+        log.info({ deployId: deploy.id, what, messageId: found.id }, 'found a message posted before');
+      return found ? { channelId, messageId: found.id } : undefined;
+    },
+
+    async progress(deploy, event, key) {
+      const threadId = await ensureThread(deploy);
+      await rest.post(Routes.channelMessages(threadId ?? channelId), {
+        body: body({ content: renderProgressLine(deploy, event) }, [], nonceOf(deploy.id, key)),
+      });
     },
 
     async postMarker(deploy) {
       await rest.post(Routes.channelMessages(channelId), {
-        body: body(renderDeployMarker(deploy, { repo: repoOf(deploy) })),
+        body: body(renderDeployMarker(deploy, { repo: repoOf(deploy) }), [], nonceOf(deploy.id, 'marker')),
       });
     },
 
-    async tellRequester(deploy, text, offer) {
+    async tellRequester(deploy, notice, key) {
+      const text = renderRequesterNotice(deploy, notice);
       const components =
-        offer === 'deploy-now'
+        notice.kind === 'offer'
           ? [
               {
                 type: ComponentType.ActionRow as const,
@@ -144,7 +174,11 @@ export function createDiscordNotifier(options: {
             ]
           : [];
       await rest.post(Routes.channelMessages(channelId), {
-        body: body({ content: `<@${deploy.requestedBy.id}> ${neutralizeMentions(text)}`, components }),
+        body: body(
+          { content: `<@${deploy.requestedBy.id}> ${neutralizeMentions(text)}`, components },
+          [],
+          nonceOf(deploy.id, key),
+        ),
       });
     },
 

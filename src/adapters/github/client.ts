@@ -12,7 +12,14 @@ import {
 import type { Logger } from '../../logger.js';
 import { summariseCi } from './ci.js';
 import { callGitHub, toGitHubError } from './errors.js';
-import { createDeployment, createDeploymentStatus, createTag, listTags, type TagCache } from './releases.js';
+import {
+  createDeployment,
+  createDeploymentStatus,
+  createTag,
+  findDeployment,
+  listTags,
+  type TagCache,
+} from './releases.js';
 import { createOctokit, type GitHubOctokit } from './octokit.js';
 import { createdSince, namesDeploy, toRun } from './runs.js';
 import {
@@ -262,6 +269,13 @@ class OctokitGitHub implements GitHubPort {
 
   createDeployment(repo: string, deployment: Parameters<GitHubPort['createDeployment']>[1]): Promise<number> {
     return createDeployment(this.octokit, repo, deployment);
+  }
+
+  findDeployment(
+    repo: string,
+    query: Parameters<GitHubPort['findDeployment']>[1],
+  ): Promise<number | undefined> {
+    return findDeployment(this.octokit, repo, query);
   }
 
   createDeploymentStatus(

@@ -40,6 +40,30 @@ export async function createDeployment(
   return parseAnswer(deploymentSchema, data, what).id;
 }
 
+const listedDeployment = z.object({ id: z.number(), payload: z.unknown() });
+
+/** The Deployment created for `deployId` (its payload carries the id), if there is one. */
+export async function findDeployment(
+  octokit: GitHubOctokit,
+  repo: string,
+  query: { sha: string; environment: string; deployId: string },
+): Promise<number | undefined> {
+  const what = `list the ${query.environment} deployments of ${repo}`;
+  const data = await callGitHub(what, () =>
+    octokit.request('GET /repos/{owner}/{repo}/deployments', {
+      ...splitRepo(repo),
+      sha: query.sha,
+      environment: query.environment,
+      per_page: 30,
+    }),
+  );
+  const found = parseAnswer(z.array(listedDeployment), data, what).find((deployment) => {
+    const payload = deployment.payload as { deploy_id?: unknown } | null | undefined;
+    return typeof payload === 'object' && payload?.deploy_id === query.deployId;
+  });
+  return found?.id;
+}
+
 export async function createDeploymentStatus(
   octokit: GitHubOctokit,
   repo: string,

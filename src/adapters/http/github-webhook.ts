@@ -29,7 +29,7 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
       return { status: 400, body: 'not a workflow_run payload' };
     }
     const run = toRun(payload.workflow_run);
-    const matched = await applyRunEvent(deps, deps.runWatch, run);
+    const matched = await applyRunEvent(deps, run);
     return { status: 202, body: matched ? 'applied' : 'no matching deploy' };
   };
 }

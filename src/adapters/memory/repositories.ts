@@ -1,4 +1,5 @@
-import type { Approval, AuditEntry, Deploy, Freeze, Lease, Lock } from '../../domain/model.js';
+import { guardHolds } from '../../domain/deploy-effects.js';
+import type { Approval, AuditEntry, Deploy, EffectRecord, Freeze, Lease, Lock } from '../../domain/model.js';
 import type {
   ApprovalRepository,
   AuditRepository,
@@ -52,6 +53,10 @@ function memoryDeploys(): DeployRepository {
     (d) => d.createdAt,
     (d) => d.id,
   );
+  const put = (next: Deploy): Deploy => {
+    store.set(next.id, next);
+    return copy(next);
+  };
   const write = (current: Deploy | undefined, patch: DeployPatch, now: Date) => {
     if (!current) return undefined;
     const next: Deploy = {
@@ -85,10 +90,74 @@ function memoryDeploys(): DeployRepository {
       await tick();
       return copy(store.get(id));
     },
-    async transition(id, from, patch, now) {
+    async apply(id, { guard, rev, patch, effects }, now) {
       await tick();
       const current = store.get(id);
-      return write(current && from.includes(current.state) ? current : undefined, patch, now);
+      if (current?.rev !== rev || !guardHolds(current, guard)) return undefined;
+      const added = Object.keys(effects).length > 0;
+      const next = write(current, patch, now);
+      if (!next || !added) return next;
+      return put({ ...next, effects: { ...next.effects, ...copy(effects) }, outbox: true });
+    },
+    async claimOutbox(id, holder, until, now) {
+      await tick();
+      const current = store.get(id);
+      if (!current) return undefined;
+      const claim = current.outboxClaim;
+      const tookOver =
+        claim !== undefined &&
+        (claim.until.getTime() < now.getTime() ||
+          (claim.instance === holder.instance && claim.boot !== holder.boot));
+      if (claim && !tookOver) return undefined;
+      return { deploy: put({ ...current, outboxClaim: { ...holder, until } }), tookOver };
+    },
+    async renewOutbox(id, holder, until) {
+      await tick();
+      const current = store.get(id);
+      if (current?.outboxClaim?.boot !== holder.boot) return false;
+      put({ ...current, outboxClaim: { ...holder, until } });
+      return true;
+    },
+    async settleEffect(id, key, holder, settlement, now) {
+      await tick();
+      const current = store.get(id);
+      const effect = current?.effects?.[key];
+      if (!current || !effect || current.outboxClaim?.boot !== holder.boot) return undefined;
+      let next: EffectRecord;
+      if (settlement.status === 'done') {
+        if (effect.seq !== settlement.seq) return undefined;
+        const { lastError: _lastError, ...rest } = effect;
+        next = { ...rest, status: 'done', doneAt: now };
+      } else {
+        if (effect.status !== 'pending') return undefined;
+        next =
+          settlement.status === 'retry'
+            ? {
+                ...effect,
+                attempts: settlement.attempts,
+                notBefore: settlement.notBefore,
+                lastError: settlement.error,
+              }
+            : { ...effect, status: 'gave_up', attempts: settlement.attempts, lastError: settlement.error };
+      }
+      return put({ ...current, effects: { ...current.effects, [key]: next } });
+    },
+    async releaseOutbox(id, holder, rev, outbox) {
+      await tick();
+      const current = store.get(id);
+      if (current?.outboxClaim?.boot !== holder.boot || current.rev !== rev) return false;
+      const { outboxClaim: _claim, ...rest } = current;
+      put({ ...rest, outbox });
+      return true;
+    },
+    async withPendingEffects(limit) {
+      await tick();
+      return copy(
+        [...store.values()]
+          .filter((d) => d.outbox === true)
+          .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+          .slice(0, limit),
+      );
     },
     async update(id, patch, now) {
       await tick();

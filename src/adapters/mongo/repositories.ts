@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import type { DeployGuard } from '../../domain/deploy-effects.js';
 import type {
   Actor,
   Approval,
@@ -80,6 +81,23 @@ function toAudit({ _id, ...rest }: AuditDoc): AuditEntry {
 function toLease({ _id, ...rest }: LeaseDoc): Lease {
   return { name: _id, ...rest };
 }
+/** The guard of a change as a MongoDB filter (the same rules as guardHolds in the domain). */
+function guardFilter(guard: DeployGuard): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  if (guard.states) filter.state = { $in: [...guard.states] };
+  if (guard.verification) {
+    const values = guard.verification.filter((v) => v !== 'none');
+    const none = guard.verification.includes('none');
+    if (none && values.length === 0) filter.verification = { $exists: false };
+    else if (none) filter.$or = [{ verification: { $exists: false } }, { verification: { $in: values } }];
+    else filter.verification = { $in: values };
+  }
+  for (const field of guard.absent ?? []) filter[field] = { $exists: false };
+  for (const [flag, wanted] of Object.entries(guard.flags ?? {}))
+    filter[flag] = wanted ? true : { $ne: true };
+  return filter;
+}
+
 const maybe = <D, R>(doc: D | null, map: (doc: D) => R): R | undefined => (doc ? map(doc) : undefined);
 
 function deployRepository({ deploys }: Models): DeployRepository {
@@ -103,8 +121,83 @@ function deployRepository({ deploys }: Models): DeployRepository {
     async get(id) {
       return maybe(await deploys.findById(id).lean<DeployDoc>(), toDeploy);
     },
-    transition(id, from, patch, now) {
-      return write({ _id: id, state: { $in: [...from] } }, patch, now);
+    async apply(id, { guard, rev, patch, effects }, now) {
+      const set: Record<string, unknown> = { ...withoutUndefined(patch), updatedAt: now };
+      for (const [key, effect] of Object.entries(effects)) set[`effects.${key}`] = withoutUndefined(effect);
+      if (Object.keys(effects).length > 0) set.outbox = true;
+      return maybe(
+        await deploys
+          .findOneAndUpdate({ ...guardFilter(guard), _id: id, rev }, { $set: set, $inc: { rev: 1 } }, AFTER)
+          .lean<DeployDoc>(),
+        toDeploy,
+      );
+    },
+    async claimOutbox(id, holder, until, now) {
+      const claim = { $set: { outboxClaim: { ...holder, until } } };
+      const fresh = await deploys
+        .findOneAndUpdate({ _id: id, outboxClaim: { $exists: false } }, claim, AFTER)
+        .lean<DeployDoc>();
+      if (fresh) return { deploy: toDeploy(fresh), tookOver: false };
+      const left = await deploys
+        .findOneAndUpdate(
+          {
+            _id: id,
+            $or: [
+              { 'outboxClaim.until': { $lt: now } },
+              { 'outboxClaim.instance': holder.instance, 'outboxClaim.boot': { $ne: holder.boot } },
+            ],
+          },
+          claim,
+          AFTER,
+        )
+        .lean<DeployDoc>();
+      return left ? { deploy: toDeploy(left), tookOver: true } : undefined;
+    },
+    async renewOutbox(id, holder, until) {
+      const result = await deploys.updateOne(
+        { _id: id, 'outboxClaim.boot': holder.boot },
+        { $set: { 'outboxClaim.until': until } },
+      );
+      return result.matchedCount === 1;
+    },
+    async settleEffect(id, key, holder, settlement, now) {
+      const path = `effects.${key}`;
+      const filter: Record<string, unknown> = { _id: id, 'outboxClaim.boot': holder.boot };
+      let update: Record<string, unknown>;
+      if (settlement.status === 'done') {
+        filter[`${path}.seq`] = settlement.seq;
+        update = {
+          $set: { [`${path}.status`]: 'done', [`${path}.doneAt`]: now },
+          $unset: { [`${path}.lastError`]: 1 },
+        };
+      } else {
+        filter[`${path}.status`] = 'pending';
+        update = {
+          $set: {
+            [`${path}.attempts`]: settlement.attempts,
+            [`${path}.lastError`]: settlement.error,
+            ...(settlement.status === 'retry'
+              ? { [`${path}.notBefore`]: settlement.notBefore }
+              : { [`${path}.status`]: 'gave_up' }),
+          },
+        };
+      }
+      return maybe(await deploys.findOneAndUpdate(filter, update, AFTER).lean<DeployDoc>(), toDeploy);
+    },
+    async releaseOutbox(id, holder, rev, outbox) {
+      const result = await deploys.updateOne(
+        { _id: id, 'outboxClaim.boot': holder.boot, rev },
+        { $unset: { outboxClaim: 1 }, $set: { outbox } },
+      );
+      return result.matchedCount === 1;
+    },
+    async withPendingEffects(limit) {
+      const docs = await deploys
+        .find({ outbox: true })
+        .sort({ updatedAt: 1 })
+        .limit(limit)
+        .lean<DeployDoc[]>();
+      return docs.map(toDeploy);
     },
     update(id, patch, now) {
       return write({ _id: id }, patch, now);

@@ -1,24 +1,23 @@
-import type { Actor, Deploy } from '../../domain/model.js';
+import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
 import type { AppDeps } from '../ports/deps.js';
 import type { DeployPatch } from '../ports/repositories.js';
-import { move, syncCard } from './flow.js';
-import type { Progress } from './proceed.js';
+import { transition } from '../pipeline/transition.js';
 
-export const APPROVAL_JOBS = { remind: 'approval-reminder', expire: 'approval-expiry' } as const;
+export { APPROVAL_JOBS } from '../job-names.js';
 
 /**
- * Posts the approval card (§4.2) and pings the R5 role once; a reminder job re-pings at half the expiry and
- * an expiry job closes it. The approval is bound to (service, env, SHA).
+ * Asks for the approval (§4.2): the approval record bound to (service, env, SHA), then the change, which owes
+ * the card with the one R5 ping and the reminder (half the expiry) and expiry jobs.
  */
 export async function askForApproval(
   deps: AppDeps,
   deploy: Deploy,
   snapshot: Omit<DeployPatch, 'state'>,
   note: { actor: Actor },
-): Promise<Progress> {
+): Promise<Deploy | undefined> {
   const now = deps.clock.now();
   const expiry = deps.config.approval.expiry;
-  const approval = await deps.repos.approvals.create({
+  await deps.repos.approvals.create({
     deployId: deploy.id,
     service: deploy.service,
     env: deploy.env,
@@ -30,20 +29,7 @@ export async function askForApproval(
     repingAt: new Date(now.getTime() + expiry / 2),
     repinged: false,
   });
-  const waiting = await move(deps, deploy, 'requestApproval', snapshot, { actor: note.actor });
-  if (!waiting) return { kind: 'lost-race', deploy };
-  await syncCard(deps, waiting, { approval, pingApprovers: true });
-  await deps.jobs.schedule(
-    APPROVAL_JOBS.remind,
-    { deployId: deploy.id },
-    { at: approval.repingAt, uniqueKey: `remind:${deploy.id}` },
-  );
-  await deps.jobs.schedule(
-    APPROVAL_JOBS.expire,
-    { deployId: deploy.id },
-    { at: approval.expiresAt, uniqueKey: `expire:${deploy.id}` },
-  );
-  return { kind: 'awaiting_approval', deploy: (await deps.repos.deploys.get(deploy.id)) ?? waiting };
+  return transition(deps, deploy, 'requestApproval', snapshot, { actor: note.actor });
 }
 
 /** Half-time reminder: once, and only while the approval is still pending. */
@@ -68,15 +54,12 @@ export async function expireApproval(deps: AppDeps, deployId: string): Promise<v
   if (approval.expiresAt.getTime() > now.getTime()) return; // not yet: a clock skew between instances
   const closed = await deps.repos.approvals.decide(deployId, 'expired', { at: now });
   if (!closed) return;
-  const expired = await move(
+  const expired = await transition(
     deps,
     deploy,
     'expire',
     { finishedAt: now, outcomeReason: 'No R5 approved it before it expired.' },
-    {
-      actor: { id: 'system', name: 'Release Console' },
-      reason: 'approval expired',
-    },
+    { actor: SYSTEM_ACTOR, reason: 'approval expired' },
   );
-  if (expired) await syncCard(deps, expired, { approval: closed });
+  if (expired) await deps.outbox.drain(expired.id);
 }

@@ -1,12 +1,13 @@
 import { UserFacingError } from '../../domain/errors.js';
-import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
-import { canApprove, canCancel, canRejectDeploy, type RoleActor } from '../../domain/roles.js';
+import type { Actor, Deploy } from '../../domain/model.js';
+import { canApprove, canCancel, canRejectDeploy, canResume, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
+import { transition } from '../pipeline/transition.js';
 import { loadDeploy } from './context.js';
-import { dispatchDeploy } from './dispatch.js';
-import { move, syncCard } from './flow.js';
 import { checkGates, holdBack } from './gates.js';
-import { proceed, type Progress } from './proceed.js';
+import { proceed, settled, type Progress } from './proceed.js';
+
+export { supersedeDeploy } from './supersede.js';
 
 type Acting = Actor & RoleActor;
 
@@ -67,7 +68,7 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
           reason: `approval void: ${check.blocking.code}`,
         },
       );
-      if (moved) await syncCard(deps, moved, { approval: voided });
+      if (moved) await deps.outbox.drain(moved.id);
     }
     throw new UserFacingError(check.blocking.code, `Not approved: ${check.blocking.reason}`);
   }
@@ -80,7 +81,8 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     const latest = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
     throw new UserFacingError('ALREADY_DECIDED', stateMessage(latest));
   }
-  const approved = await move(
+  // The approval owes the dispatch in the same write: a crash now leaves it to the outbox job.
+  const approved = await transition(
     deps,
     deploy,
     'approve',
@@ -92,7 +94,7 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
       'ALREADY_DECIDED',
       stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
     );
-  return dispatchDeploy(deps, approved, { actor, gatesChecked: true });
+  return settled(deps, approved, deploy);
 }
 
 export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: string): Promise<Deploy> {
@@ -105,7 +107,7 @@ export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: strin
     at: now,
   });
   if (!decided) throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
-  const rejected = await move(
+  const rejected = await transition(
     deps,
     deploy,
     'reject',
@@ -113,7 +115,7 @@ export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: strin
     { actor },
   );
   if (!rejected) throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
-  await syncCard(deps, rejected, { approval: decided });
+  await deps.outbox.drain(rejected.id);
   return rejected;
 }
 
@@ -127,7 +129,7 @@ export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: stri
   }
   const now = deps.clock.now();
   await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: 'cancelled' });
-  const cancelled = await move(
+  const cancelled = await transition(
     deps,
     deploy,
     'cancel',
@@ -139,29 +141,15 @@ export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: stri
       'ALREADY_DECIDED',
       stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
     );
-  await syncCard(deps, cancelled);
+  await deps.outbox.drain(cancelled.id);
   return cancelled;
-}
-
-/** A newer request or a newer staging SHA makes this one moot. */
-export async function supersedeDeploy(deps: AppDeps, deploy: Deploy, why: string): Promise<void> {
-  const now = deps.clock.now();
-  await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: why });
-  const superseded = await move(
-    deps,
-    deploy,
-    'supersede',
-    { finishedAt: now, outcomeReason: `Superseded: ${why}.` },
-    { actor: SYSTEM_ACTOR, reason: why },
-  );
-  if (superseded) await syncCard(deps, superseded);
 }
 
 /** "Deploy now" on a re-offered queued request: its requester takes it through the gates again. */
 export async function resumeRequest(deps: AppDeps, actor: Acting, deployId: string): Promise<Progress> {
   const deploy = await loadDeploy(deps, deployId);
-  if (actor.id !== deploy.requestedBy.id)
-    throw new UserFacingError('NOT_ALLOWED', 'Only the requester can resume this deploy.');
+  const permission = canResume(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (deploy.state !== 'requested') throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
   return proceed(deps, deploy, { actor });
 }

@@ -11,8 +11,9 @@ import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
 import type { AppDeps } from '../ports/deps.js';
 import { isGitHubError, type CiStatus } from '../ports/github.js';
 import { maintenanceState } from '../settings.js';
+import type { AuditNote } from '../../domain/model.js';
+import { transition } from '../pipeline/transition.js';
 import { targetOf } from './context.js';
-import { move, type AuditNote } from './flow.js';
 import { smokeIsRed } from './smoke-state.js';
 
 export interface GateCheck {
@@ -23,19 +24,17 @@ export interface GateCheck {
 }
 
 /**
- * A green CI result for a SHA does not change, so it is remembered for a while: the gates run at request,
- * at approval and just before dispatch, and only the first needs to ask GitHub.
+ * A green CI result for a SHA does not change, so it is remembered for a while (in this instance's memory):
+ * the gates run at request, at approval and just before dispatch, and only the first needs to ask GitHub.
  */
 const GREEN_CI_TTL_MS = 10 * 60_000;
-const greenCi = new WeakMap<AppDeps, Map<string, number>>();
 
 async function ciOf(
   deps: AppDeps,
   repo: string,
   sha: string,
 ): Promise<{ status: CiStatus; credentialsOk: boolean }> {
-  const cache = greenCi.get(deps) ?? new Map<string, number>();
-  greenCi.set(deps, cache);
+  const cache = deps.local.greenCi;
   const key = `${repo}@${sha}`;
   const seen = cache.get(key);
   if (seen !== undefined && deps.clock.now().getTime() - seen < GREEN_CI_TTL_MS) {
@@ -105,13 +104,11 @@ export async function checkGates(
       : undefined,
     lock: blockingLock ? { reason: blockingLock.reason, kind: blockingLock.kind } : undefined,
     busyDeployId: busy?.id,
+    // Fail closed: only an explicit `verified` counts (a verification never started is not a pass).
     staging: isRollback
       ? { deployed: true, verified: true }
       : onStaging
-        ? {
-            deployed: true,
-            verified: onStaging.verification !== 'faulty' && onStaging.verification !== 'pending',
-          }
+        ? { deployed: true, verified: onStaging.verification === 'verified' }
         : { deployed: false, verified: false },
     ci: ci.status.state,
     smokeRed,
@@ -158,15 +155,15 @@ export async function holdBack(
 ): Promise<Deploy | undefined> {
   const { blocking } = check;
   const event = blocking.waitable ? 'requeue' : 'deny';
-  return move(
+  return transition(
     deps,
     deploy,
     event,
     {
       gates: check.lines,
       ...(event === 'requeue'
-        ? { waitingFor: `${blocking.code}: ${blocking.reason}` }
-        : { outcomeReason: blocking.reason, finishedAt: deps.clock.now() }),
+        ? { waitingFor: { code: blocking.code, reason: blocking.reason } }
+        : { outcomeReason: blocking.reason, outcomeCode: blocking.code, finishedAt: deps.clock.now() }),
     },
     note,
   );

@@ -1,24 +1,26 @@
 import type { Actor, Deploy } from '../../domain/model.js';
+import { progressOf, type Progress } from '../../domain/progress.js';
 import type { AppDeps } from '../ports/deps.js';
+import type { DeployPatch } from '../ports/repositories.js';
+import { transition } from '../pipeline/transition.js';
 import { askForApproval } from './approval.js';
 import { targetOf } from './context.js';
-import { dispatchDeploy } from './dispatch.js';
-import { move, syncCard } from './flow.js';
 import { checkGates } from './gates.js';
 
-export type Progress =
-  | { kind: 'refused'; deploy: Deploy; code: string; reason: string }
-  | { kind: 'queued'; deploy: Deploy; code: string; reason: string }
-  | { kind: 'awaiting_approval'; deploy: Deploy }
-  | { kind: 'dispatched'; deploy: Deploy }
-  | { kind: 'failed'; deploy: Deploy; reason: string }
-  | { kind: 'lost-race'; deploy: Deploy };
+export type { Progress } from '../../domain/progress.js';
 
 /**
  * Takes a deploy in `requested` one step on (§4): gates first; a hard failure refuses it, a failure that
- * will clear by itself (freeze, lock, busy env) queues it; else it asks for approval or dispatches at once.
+ * will clear by itself (freeze, lock, busy env) queues it; else it asks for approval or is approved at once
+ * (which owes the dispatch). Answers once the step's effects ran, from the record.
  */
-export async function proceed(deps: AppDeps, deploy: Deploy, note: { actor: Actor }): Promise<Progress> {
+export async function proceed(
+  deps: AppDeps,
+  deploy: Deploy,
+  note: { actor: Actor },
+  /** No approval card: approved at once when the gates pass (emergency rollback, an approving click). */
+  approveAtOnce?: { patch: Omit<DeployPatch, 'state'>; reason: string },
+): Promise<Progress> {
   const target = targetOf(deps, deploy);
   const check = await checkGates(deps, deploy, { withCommits: target.needsApproval });
   const snapshot = {
@@ -26,38 +28,45 @@ export async function proceed(deps: AppDeps, deploy: Deploy, note: { actor: Acto
     ...(check.ciState ? { ciState: check.ciState } : {}),
     ...(check.commits ? { commits: check.commits } : {}),
   };
-
+  let moved: Deploy | undefined;
   if (check.blocking && !check.blocking.waitable) {
-    const denied = await move(
+    moved = await transition(
       deps,
       deploy,
       'deny',
-      { ...snapshot, outcomeReason: check.blocking.reason, finishedAt: deps.clock.now() },
+      {
+        ...snapshot,
+        outcomeReason: check.blocking.reason,
+        outcomeCode: check.blocking.code,
+        finishedAt: deps.clock.now(),
+      },
       { actor: note.actor, reason: `${check.blocking.code}: ${check.blocking.reason}` },
     );
-    return denied
-      ? { kind: 'refused', deploy: denied, code: check.blocking.code, reason: check.blocking.reason }
-      : { kind: 'lost-race', deploy };
-  }
-  if (check.blocking) {
-    const queued = await move(
+  } else if (check.blocking) {
+    moved = await transition(
       deps,
       deploy,
       'queue',
-      { ...snapshot, waitingFor: `${check.blocking.code}: ${check.blocking.reason}` },
+      { ...snapshot, waitingFor: { code: check.blocking.code, reason: check.blocking.reason } },
       { actor: note.actor, reason: check.blocking.reason },
     );
-    if (!queued) return { kind: 'lost-race', deploy };
-    await syncCard(deps, queued);
-    return { kind: 'queued', deploy: queued, code: check.blocking.code, reason: check.blocking.reason };
+  } else if (target.needsApproval && !approveAtOnce) {
+    moved = await askForApproval(deps, deploy, snapshot, note);
+  } else {
+    moved = await transition(
+      deps,
+      deploy,
+      'autoApprove',
+      { ...snapshot, ...approveAtOnce?.patch },
+      { actor: note.actor, reason: approveAtOnce?.reason ?? 'no approval needed' },
+    );
   }
-  if (target.needsApproval) {
-    return askForApproval(deps, deploy, snapshot, note);
-  }
-  const approved = await move(deps, deploy, 'autoApprove', snapshot, {
-    actor: note.actor,
-    reason: 'no approval needed',
-  });
-  if (!approved) return { kind: 'lost-race', deploy };
-  return dispatchDeploy(deps, approved, { actor: note.actor, gatesChecked: true });
+  return settled(deps, moved, deploy);
+}
+
+/** The answer after a step: its effects worked (dispatch included), read back from the record. */
+export async function settled(deps: AppDeps, moved: Deploy | undefined, before: Deploy): Promise<Progress> {
+  if (!moved) return { kind: 'lost-race', deploy: before };
+  await deps.outbox.drain(moved.id);
+  return progressOf((await deps.repos.deploys.get(moved.id)) ?? moved);
 }

@@ -6,8 +6,8 @@ import { clampReason } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
 import { resolveTarget, type Target } from './context.js';
 import { proceed, type Progress } from './proceed.js';
-import { supersedeDeploy } from './decide.js';
-import { audit } from './flow.js';
+import { supersedeDeploy } from './supersede.js';
+import { audit } from '../audit.js';
 
 export interface DeployRequest {
   readonly actor: Actor & RoleActor;

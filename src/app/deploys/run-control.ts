@@ -1,10 +1,10 @@
 import { UserFacingError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
-import { rankOf, type RoleActor } from '../../domain/roles.js';
+import { canControlRun, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
 import { loadDeploy, targetOf } from './context.js';
 import { isGitHubError } from '../ports/github.js';
-import { audit } from './flow.js';
+import { audit } from '../audit.js';
 
 type Acting = Actor & RoleActor;
 
@@ -12,13 +12,8 @@ async function runOf(deps: AppDeps, actor: Acting, deployId: string) {
   const deploy = await loadDeploy(deps, deployId);
   // Cancelling or re-running a run is an operator's call: R4 or R5 for staging, R5 for an approved env.
   const target = targetOf(deps, deploy);
-  const rank = rankOf(actor, deps.config.discord.roles);
-  if (rank === 'none' || (target.needsApproval && rank !== 'R5')) {
-    throw new UserFacingError(
-      'NOT_ALLOWED',
-      target.needsApproval ? 'You need the R5 role to control this run' : 'You need the R4 or R5 role',
-    );
-  }
+  const permission = canControlRun(actor, deps.config.discord.roles, target.needsApproval);
+  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (deploy.state !== 'dispatched' && deploy.state !== 'running') {
     throw new UserFacingError(
       'ALREADY_DECIDED',

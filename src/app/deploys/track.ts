@@ -1,20 +1,18 @@
 import { SYSTEM_ACTOR, type Deploy } from '../../domain/model.js';
-import type { AppDeps } from '../ports/deps.js';
+import type { AppDeps, RunMemory } from '../ports/deps.js';
 import type { Run } from '../ports/github.js';
+import { annotate, transition } from '../pipeline/transition.js';
 import { targetOf } from './context.js';
-import { move, syncCard } from './flow.js';
-import { finishDeploy } from './finish.js';
 
 /** How long after dispatch a run that cannot be found counts as lost. */
 const RUN_LOST_AFTER_MS = 5 * 60_000;
 
 /**
- * Per-process memory of the last read of each run: its ETag (so an unchanged run costs a 304, free of rate
- * limit) and whether the card already shows it as stuck. Losing it (restart) only costs one full read.
+ * This process's memory of the last read of each run and its ETag, so an unchanged run costs a 304 (free of
+ * rate limit). Losing it (restart) only costs one full read.
  */
-export class RunWatch {
+export class RunWatch implements RunMemory {
   private readonly seen = new Map<number, { etag: string | undefined; run: Run }>();
-  private readonly stuckShown = new Set<string>();
 
   last(runId: number): { etag: string | undefined; run: Run } | undefined {
     return this.seen.get(runId);
@@ -22,23 +20,17 @@ export class RunWatch {
   remember(runId: number, etag: string | undefined, run: Run): void {
     this.seen.set(runId, { etag, run });
   }
-  markStuck(deployId: string): boolean {
-    if (this.stuckShown.has(deployId)) return false;
-    this.stuckShown.add(deployId);
-    return true;
-  }
-  forget(deploy: Deploy): void {
-    if (deploy.runId !== undefined) this.seen.delete(deploy.runId);
-    this.stuckShown.delete(deploy.id);
+  forget(runId: number): void {
+    this.seen.delete(runId);
   }
 }
 
 /**
  * One look at one deploy's run (§4.6): finds the run when the dispatch answer had no id, reads it with its
- * ETag, and moves the deploy on. Idempotent: a finished deploy is left alone, and each state change is an
- * atomic transition, so two instances looking at once cannot post two markers.
+ * ETag, and moves the deploy on. Idempotent: a finished deploy is left alone, and each change is an atomic
+ * transition that owes its effects, so two instances looking at once cannot post two markers.
  */
-export async function trackDeploy(deps: AppDeps, watch: RunWatch, deploy: Deploy): Promise<void> {
+export async function trackDeploy(deps: AppDeps, deploy: Deploy): Promise<void> {
   if (deploy.state !== 'dispatched' && deploy.state !== 'running') return;
   const target = targetOf(deps, deploy);
   const repo = target.serviceConfig.repo;
@@ -55,14 +47,13 @@ export async function trackDeploy(deps: AppDeps, watch: RunWatch, deploy: Deploy
     if (!found) {
       if (now.getTime() - (current.dispatchedAt ?? current.createdAt).getTime() > RUN_LOST_AFTER_MS) {
         const reason = 'The workflow run never appeared on GitHub.';
-        const failed = await move(
+        await transition(
           deps,
           current,
           'fail',
           { outcomeReason: reason, finishedAt: now },
           { actor: SYSTEM_ACTOR, reason },
         );
-        if (failed) await finishDeploy(deps, failed);
       }
       return;
     }
@@ -73,37 +64,36 @@ export async function trackDeploy(deps: AppDeps, watch: RunWatch, deploy: Deploy
   const runId = current.runId;
   if (runId === undefined) return;
 
-  const previous = watch.last(runId);
+  const previous = deps.local.runs.last(runId);
   const read = await deps.github.getRun(repo, runId, previous?.etag);
   const run = read.notModified ? previous?.run : read.run;
-  if (!read.notModified) watch.remember(runId, read.etag, read.run);
+  if (!read.notModified) deps.local.runs.remember(runId, read.etag, read.run);
   if (!run) return;
-  await applyRun(deps, watch, current, run);
+  await applyRun(deps, current, run);
 }
 
 /** Moves the deploy to match what GitHub says of its run (from polling or from a webhook). */
-export async function applyRun(deps: AppDeps, watch: RunWatch, deploy: Deploy, run: Run): Promise<void> {
+export async function applyRun(deps: AppDeps, deploy: Deploy, run: Run): Promise<void> {
   const now = deps.clock.now();
   if (run.status === 'completed' && run.conclusion === 'cancelled' && deploy.rerunRequested) {
     // Re-run asked for a stuck run: it was cancelled for that; start the new attempt and keep following.
     const repo = targetOf(deps, deploy).serviceConfig.repo;
     await deps.github.rerunRun(repo, run.id);
-    const rerun = await deps.repos.deploys.update(
-      deploy.id,
-      { rerunRequested: false, dispatchedAt: now },
-      now,
-    );
-    watch.forget(deploy);
-    await deps.notifier.progress(
-      rerun ?? deploy,
-      `🔁 Re-running the workflow (attempt ${run.runAttempt + 1}).`,
+    deps.local.runs.forget(run.id);
+    await annotate(
+      deps,
+      deploy,
+      'rerun',
+      { rerunRequested: false, stuck: false, dispatchedAt: now },
+      { actor: SYSTEM_ACTOR, details: { runId: run.id, attempt: run.runAttempt + 1 } },
+      [{ kind: 'progress', event: { kind: 'rerun', attempt: run.runAttempt + 1 } }],
     );
     return;
   }
   if (run.status === 'completed') {
     const conclusion = run.conclusion ?? 'unknown';
     const event = conclusion === 'success' ? 'succeed' : conclusion === 'cancelled' ? 'cancel' : 'fail';
-    const finished = await move(
+    const finished = await transition(
       deps,
       deploy,
       event,
@@ -114,54 +104,46 @@ export async function applyRun(deps: AppDeps, watch: RunWatch, deploy: Deploy, r
       },
       { actor: SYSTEM_ACTOR, details: { conclusion, runId: run.id } },
     );
-    if (finished) {
-      watch.forget(finished);
-      await finishDeploy(deps, finished);
-    }
+    if (finished) deps.local.runs.forget(run.id);
     return;
   }
   let latest = deploy;
   if (deploy.state === 'dispatched') {
-    const started = await move(
-      deps,
-      deploy,
-      'start',
-      { startedAt: now, runUrl: run.htmlUrl },
-      { actor: SYSTEM_ACTOR, details: { runId: run.id } },
-    );
-    if (started) {
-      latest = started;
-      await syncCard(deps, started);
-      await deps.notifier.progress(started, `🏃 The run is in progress — [run](${run.htmlUrl})`);
-    }
+    latest =
+      (await transition(
+        deps,
+        deploy,
+        'start',
+        { startedAt: now, runUrl: run.htmlUrl },
+        { actor: SYSTEM_ACTOR, details: { runId: run.id } },
+      )) ?? deploy;
   }
   const since = (latest.dispatchedAt ?? latest.createdAt).getTime();
-  if (now.getTime() - since > deps.config.tracking.stuckAfter && watch.markStuck(latest.id)) {
-    await syncCard(deps, latest, { stuck: true });
-    await deps.notifier.progress(
-      latest,
-      '⚠️ The run looks stuck: use **Cancel run** or **Re-run** on the card.',
-    );
+  if (now.getTime() - since > deps.config.tracking.stuckAfter && latest.stuck !== true) {
+    await annotate(deps, latest, 'stuck', { stuck: true }, { actor: SYSTEM_ACTOR }, [
+      { kind: 'progress', event: { kind: 'stuck' } },
+    ]);
   }
 }
 
-/** The tracking sweep: every deploy that has a run in flight, looked at once. */
-export async function trackActiveDeploys(deps: AppDeps, watch: RunWatch): Promise<number> {
+/** The tracking sweep: every deploy that has a run in flight, looked at once (and its effects worked). */
+export async function trackActiveDeploys(deps: AppDeps): Promise<number> {
   const active = await deps.repos.deploys.findByStates(['dispatched', 'running']);
   for (const deploy of active) {
     try {
-      await trackDeploy(deps, watch, deploy);
+      await trackDeploy(deps, deploy);
     } catch (error) {
       deps.log.warn({ err: error, deployId: deploy.id }, 'could not read the run; will retry');
     }
   }
+  await Promise.all(active.map((deploy) => deps.outbox.drain(deploy.id)));
   return active.length;
 }
 
 const DEPLOY_ID_IN_NAME = /\bD[0-9A-HJKMNP-TV-Z]{8}\b/;
 
 /** A `workflow_run` webhook (signature already checked): applies the run to its deploy without polling. */
-export async function applyRunEvent(deps: AppDeps, watch: RunWatch, run: Run): Promise<boolean> {
+export async function applyRunEvent(deps: AppDeps, run: Run): Promise<boolean> {
   let deploy = await deps.repos.deploys.findByRunId(run.id);
   if (!deploy) {
     const id = DEPLOY_ID_IN_NAME.exec(run.name)?.[0];
@@ -176,6 +158,7 @@ export async function applyRunEvent(deps: AppDeps, watch: RunWatch, run: Run): P
     }
   }
   if (!deploy) return false;
-  await applyRun(deps, watch, deploy, run);
+  await applyRun(deps, deploy, run);
+  await deps.outbox.drain(deploy.id);
   return true;
 }

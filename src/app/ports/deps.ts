@@ -1,14 +1,15 @@
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
-import type { GitHubPort } from './github.js';
-import type { RunWatch } from '../deploys/track.js';
+import type { GitHubPort, Run } from './github.js';
 import type { DeployNotifier } from './notifier.js';
 import type { Repositories } from './repositories.js';
 
 /** Facts about this running instance, for /health and /readyz. */
 export interface InstanceInfo {
   readonly id: string;
+  /** This process's start (unique per boot): a claim of this instance with another boot is a dead one's. */
+  readonly boot: string;
   readonly version: string;
   readonly startedAt: Date;
   /** 'leader' holds the Discord gateway; 'standby' runs jobs and HTTP and posts through REST. */
@@ -44,8 +45,12 @@ export interface AppDeps {
   readonly db: Database;
   readonly instance: InstanceInfo;
   readonly notifier: DeployNotifier;
-  /** This process's memory of workflow runs (ETags); see RunWatch. */
-  readonly runWatch: RunWatch;
+  /** This process's memory (run ETags, green CI): lost on restart, which only costs a read. */
+  readonly local: InstanceMemory;
+  /** This process's outbox worker (src/app/pipeline/worker.ts). */
+  readonly outbox: OutboxRunner;
+  /** Asks a service's health URL what runs there (§8). */
+  readonly health: HealthChecker;
   /** Counts deploy markers and outcomes (Prometheus in production). */
   readonly events: DeployEvents;
 }
@@ -54,4 +59,40 @@ export interface AppDeps {
 export interface DeployEvents {
   markerPosted(service: string, env: string): void;
   finished(service: string, env: string, outcome: string): void;
+}
+
+/** The last read of a workflow run, with its ETag: an unchanged run then costs a 304, free of rate limit. */
+export interface RunMemory {
+  last(runId: number): { etag: string | undefined; run: Run } | undefined;
+  remember(runId: number, etag: string | undefined, run: Run): void;
+  forget(runId: number): void;
+}
+
+export interface InstanceMemory {
+  readonly runs: RunMemory;
+  /** When a repo@sha was last seen green: a green result does not change, so it is not asked again soon. */
+  readonly greenCi: Map<string, number>;
+}
+
+/** Works deploys' outboxes in this process (the fast path); see src/app/pipeline/worker.ts. */
+export interface OutboxRunner {
+  /** Starts working the deploy's outbox now; never waits, never throws. */
+  kick(deployId: string): void;
+  /** Works the deploy's outbox and waits until nothing due is left; never throws. */
+  drain(deployId: string): Promise<void>;
+  /** Waits for every outbox session of this process (graceful stop). */
+  idle(): Promise<void>;
+}
+
+export interface HealthResult {
+  readonly ok: boolean;
+  /** The version the service reported when it answered 200 with another one. */
+  readonly wrongVersion?: string;
+  /** For people: "200, v2025.03.01", "503", "timed out". */
+  readonly detail: string;
+}
+
+export interface HealthChecker {
+  /** GET the health URL with a short timeout: ok when 200 and its JSON `version` is the expected one. */
+  check(url: string, expectedVersion: string): Promise<HealthResult>;
 }

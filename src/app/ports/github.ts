@@ -103,6 +103,11 @@ export interface GitHubPort {
       production?: boolean;
     },
   ): Promise<number>;
+  /** The Deployment created for `deployId` (its payload's deploy_id), if one exists. */
+  findDeployment(
+    repo: string,
+    query: { sha: string; environment: string; deployId: string },
+  ): Promise<number | undefined>;
   createDeploymentStatus(
     repo: string,
     deploymentId: number,

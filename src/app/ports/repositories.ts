@@ -1,3 +1,4 @@
+import type { DeployGuard } from '../../domain/deploy-effects.js';
 import type {
   Actor,
   Approval,
@@ -5,33 +6,94 @@ import type {
   AuditEntry,
   Deploy,
   DeployState,
+  EffectRecord,
   Freeze,
   Lease,
   Lock,
   LockKind,
 } from '../../domain/model.js';
 
-/** Fields a writer may change on a deploy (everything but identity and bookkeeping). */
+/** Fields a writer may change on a deploy (everything but identity and the outbox's bookkeeping). */
 export type DeployPatch = Partial<
-  Omit<Deploy, 'id' | 'kind' | 'service' | 'env' | 'createdAt' | 'rev' | 'requestedBy'>
+  Omit<
+    Deploy,
+    | 'id'
+    | 'kind'
+    | 'service'
+    | 'env'
+    | 'createdAt'
+    | 'rev'
+    | 'requestedBy'
+    | 'effects'
+    | 'outbox'
+    | 'outboxClaim'
+  >
 >;
-export type NewDeploy = Omit<Deploy, 'rev' | 'updatedAt'>;
+export type NewDeploy = Omit<Deploy, 'rev' | 'updatedAt' | 'effects' | 'outbox' | 'outboxClaim'>;
+
+/** One change of a deploy: written only if the guard holds, together with the effects it owes. */
+export interface DeployChange {
+  readonly guard: DeployGuard;
+  /** The revision the writer read: the change applies only to that one, so its effects' seq is exact. */
+  readonly rev: number;
+  readonly patch: DeployPatch;
+  /** New effects by key (an existing key, such as the card's, is re-armed). */
+  readonly effects: Readonly<Record<string, EffectRecord>>;
+}
+
+/** Who works a deploy's outbox: one process at a time, across instances. */
+export interface OutboxHolder {
+  readonly instance: string;
+  /** This process's start: a holder with the same instance but another boot is dead. */
+  readonly boot: string;
+}
+
+export type EffectSettlement =
+  | { readonly status: 'done'; readonly seq: number }
+  | { readonly status: 'retry'; readonly attempts: number; readonly notBefore: Date; readonly error: string }
+  | { readonly status: 'gave_up'; readonly attempts: number; readonly error: string };
 
 export interface DeployRepository {
   create(deploy: NewDeploy): Promise<Deploy>;
   get(id: string): Promise<Deploy | undefined>;
   /**
-   * The atomic step of every state change: applies `patch` only if the deploy is still in one of `from`.
-   * Returns the updated deploy, or undefined when it was not in those states (someone else moved it first).
+   * The atomic step of every change: applies the patch and adds the effects only if the guard holds (state,
+   * verification, fields). Returns the updated deploy, or undefined when the guard did not hold (someone
+   * else changed it first; nothing was written).
    */
-  transition(
+  apply(id: string, change: DeployChange, now: Date): Promise<Deploy | undefined>;
+  /** Bookkeeping whatever the state (message ids, version, run id); undefined when missing. */
+  update(id: string, patch: DeployPatch, now: Date): Promise<Deploy | undefined>;
+  /**
+   * Claims the deploy's outbox until `until`: free, expired, or left by a dead process of this instance.
+   * `tookOver` says the previous holder never released it (it may have died mid-effect).
+   */
+  claimOutbox(
     id: string,
-    from: readonly DeployState[],
-    patch: DeployPatch,
+    holder: OutboxHolder,
+    until: Date,
+    now: Date,
+  ): Promise<{ deploy: Deploy; tookOver: boolean } | undefined>;
+  /** Extends a held claim; false when it is no longer ours. */
+  renewOutbox(id: string, holder: OutboxHolder, until: Date): Promise<boolean>;
+  /**
+   * Records how an effect went, only while `holder` holds the claim; `done` only if the effect was not
+   * re-armed since (its seq is still `seq`). Returns the updated deploy, undefined when nothing was written.
+   */
+  settleEffect(
+    id: string,
+    key: string,
+    holder: OutboxHolder,
+    settlement: EffectSettlement,
     now: Date,
   ): Promise<Deploy | undefined>;
-  /** Applies `patch` whatever the state (message ids, verification details); undefined when missing. */
-  update(id: string, patch: DeployPatch, now: Date): Promise<Deploy | undefined>;
+  /**
+   * Gives the claim back, if the deploy is still at revision `rev` (nothing changed since the holder
+   * looked); `outbox` false when nothing is pending any more. False when it changed: look again.
+   */
+  releaseOutbox(id: string, holder: OutboxHolder, rev: number, outbox: boolean): Promise<boolean>;
+  /** Deploys whose outbox has pending effects (the durable worker's sweep). */
+  withPendingEffects(limit: number): Promise<Deploy[]>;
   /** Deploys of service+env in any of `states`, newest first. */
   findByStates(
     states: readonly DeployState[],

@@ -77,6 +77,19 @@ export function messageRoutes(ctx: ServerContext): Route[] {
       return record ? [record.message] : [];
     });
 
+  // enforce_nonce: a message created with the same nonce in the channel in the past few minutes is
+  // answered again instead of being created twice (Discord keeps them for a few minutes).
+  const nonces = new Map<string, { messageId: string; at: number }>();
+  const NONCE_WINDOW_MS = 5 * 60_000;
+  const sameNonce = (channelId: string, json: Record<string, unknown>): MessageRecord | undefined => {
+    const nonce = json.nonce;
+    if (json.enforce_nonce !== true || (typeof nonce !== 'string' && typeof nonce !== 'number'))
+      return undefined;
+    const seen = nonces.get(`${channelId}:${String(nonce)}`);
+    if (!seen || Date.now() - seen.at > NONCE_WINDOW_MS) return undefined;
+    return s.messages.get(seen.messageId);
+  };
+
   return [
     route('GET', '/channels/:channel', 'bot', ({ params }) =>
       ok(s.channelJson(channelOf(ctx, params.channel))),
@@ -91,7 +104,17 @@ export function messageRoutes(ctx: ServerContext): Route[] {
             ],
           },
         });
+      const nonce = body.json.nonce;
+      if (typeof nonce === 'string' && nonce.length > 25)
+        throw new DiscordHttpError(400, 50035, 'Invalid Form Body', {
+          nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] },
+        });
+      const earlier = sameNonce(channel.id, body.json);
+      if (earlier) return ok(earlier.message);
       const record = createChecked(ctx, { channelId: channel.id, body, webhook: false, visibleTo: null });
+      if (typeof nonce === 'string' || typeof nonce === 'number') {
+        nonces.set(`${channel.id}:${String(nonce)}`, { messageId: record.message.id, at: Date.now() });
+      }
       ctx.gateway.dispatch('MESSAGE_CREATE', record.message, 1 << 9);
       return ok(record.message);
     }),

@@ -5,7 +5,7 @@ import {
   type APIButtonComponent,
   type APIEmbed,
 } from 'discord.js';
-import { overridableGate } from '../../../app/freeze-override.js';
+import { overridableGate } from '../../../domain/gates.js';
 import { formatDuration } from '../../../domain/duration.js';
 import type { Approval, Deploy, DeployState } from '../../../domain/model.js';
 import { shortSha, userText } from '../../../domain/text.js';
@@ -68,13 +68,11 @@ export function button(label: string, action: string, id: string, style: ButtonS
 export interface DeployCardContext {
   readonly repo: string;
   readonly approval?: Approval;
-  /** The run has been queued or in progress longer than the configured limit. */
-  readonly stuck?: boolean;
   /** Where commit links point (https://github.com for real GitHub). */
   readonly webBase?: string;
 }
 
-function buttonsFor(deploy: Deploy, context: DeployCardContext): APIButtonComponent[] {
+function buttonsFor(deploy: Deploy): APIButtonComponent[] {
   const id = deploy.id;
   switch (deploy.state) {
     case 'awaiting_approval':
@@ -91,7 +89,7 @@ function buttonsFor(deploy: Deploy, context: DeployCardContext): APIButtonCompon
       ];
     case 'dispatched':
     case 'running':
-      return context.stuck
+      return deploy.stuck
         ? [
             button('Cancel run', DEPLOY_BUTTONS.cancelRun, id, ButtonStyle.Danger),
             button('Re-run', DEPLOY_BUTTONS.rerun, id, ButtonStyle.Secondary),
@@ -126,7 +124,7 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     lines.push('Verification pending: an R4 confirms one real workflow with **Verified**.');
   if (deploy.outcomeReason) lines.push(userText(deploy.outcomeReason, 500));
   if (deploy.waitingFor && deploy.state === 'queued')
-    lines.push(`Waiting for: ${userText(deploy.waitingFor, 300)}`);
+    lines.push(`Waiting for: ${deploy.waitingFor.code} — ${userText(deploy.waitingFor.reason, 300)}`);
 
   const fields: NonNullable<APIEmbed['fields']> = [
     { name: 'Service', value: `${deploy.service} → **${deploy.env}**`, inline: true },
@@ -188,7 +186,7 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     footer: { text: `Deploy ${deploy.id}${deploy.emergency ? ' · emergency' : ''}` },
     timestamp: deploy.updatedAt.toISOString(),
   };
-  const row = buttonsFor(deploy, context);
+  const row = buttonsFor(deploy);
   // An emergency rollback dispatched without approval is owed an R5's acknowledgement (its approver).
   if (
     deploy.emergency &&

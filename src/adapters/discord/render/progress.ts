@@ -1,4 +1,4 @@
-import type { Progress } from '../../../app/deploys/proceed.js';
+import type { Progress } from '../../../domain/progress.js';
 import { userText } from '../../../domain/text.js';
 import type { MessageView } from '../command.js';
 import { errorView } from './common.js';
@@ -24,6 +24,10 @@ export function renderProgress(progress: Progress, guildId?: string): MessageVie
     case 'awaiting_approval':
       return {
         content: `🕐 Approval requested for ${what}. An R5 other than you must approve it.${cardLink(progress, guildId)}`,
+      };
+    case 'dispatching':
+      return {
+        content: `📤 Dispatching ${what}: GitHub did not answer yet; it is retried and the card follows.`,
       };
     case 'dispatched':
       return {

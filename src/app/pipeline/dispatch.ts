@@ -1,0 +1,117 @@
+import { localDate, nextVersion } from '../../domain/calver.js';
+import { SYSTEM_ACTOR, type Deploy } from '../../domain/model.js';
+import { targetOf } from '../deploys/context.js';
+import { checkGates, holdBack } from '../deploys/gates.js';
+import type { AppDeps } from '../ports/deps.js';
+import { isGitHubError } from '../ports/github.js';
+import { transition } from './transition.js';
+
+/** After this many failed tries (GitHub unavailable), the deploy fails rather than dispatching late. */
+const DISPATCH_ATTEMPTS = 6;
+
+/** The CalVer version (§6) this deploy gets: from the repo's tags, in the bot's time zone. */
+async function versionFor(deps: AppDeps, deploy: Deploy): Promise<string> {
+  const repo = targetOf(deps, deploy).serviceConfig.repo;
+  const now = deps.clock.now();
+  // Only today's tags matter for today's version (and a one-page answer can be asked for with its ETag).
+  const today = localDate(now, deps.config.timezone);
+  const prefix = `v${today.year}.${String(today.month).padStart(2, '0')}.${String(today.day).padStart(2, '0')}`;
+  const tags = await deps.github.listTags(repo, prefix);
+  return nextVersion(tags, now, deps.config.timezone);
+}
+
+/** GitHub said no for good (not a hiccup): retrying would not help. */
+function refusedForGood(error: unknown): boolean {
+  return (
+    isGitHubError(error) &&
+    ['not_found', 'bad_credentials', 'forbidden', 'invalid_request', 'conflict'].includes(error.kind)
+  );
+}
+
+/**
+ * The dispatch an approved deploy owes (§4.5). Owed by the approval in the same write, so a crash between
+ * approval and dispatch leaves it pending for the outbox job. In doubt (tried before, or left by a process
+ * that died) it first looks for the run by deploy_id and records it rather than dispatching again; the
+ * adapter itself never sends a second dispatch for one call. When the approving step did not just check the
+ * gates (or in doubt), they are checked again immediately before the dispatch.
+ */
+export async function dispatchEffect(
+  deps: AppDeps,
+  deploy: Deploy,
+  options: { gatesChecked: boolean; inDoubt: boolean; attempts: number },
+): Promise<void> {
+  if (deploy.state !== 'approved') return; // dispatched, held back or ended meanwhile: nothing owed
+  const target = targetOf(deps, deploy);
+  const repo = target.serviceConfig.repo;
+  if (options.inDoubt) {
+    const run = await deps.github.findRunByDeployId(
+      repo,
+      target.serviceConfig.workflow,
+      deploy.id,
+      deploy.decidedAt ?? deploy.createdAt,
+    );
+    if (run) {
+      await transition(
+        deps,
+        deploy,
+        'dispatch',
+        { dispatchedAt: run.createdAt, runId: run.id, runUrl: run.htmlUrl },
+        { actor: SYSTEM_ACTOR, reason: 'run found after restart' },
+      );
+      return;
+    }
+  }
+  // The version lookup (a GitHub read) runs while the gates are read; awaited before the dispatch.
+  const versionLookup = deploy.version ? Promise.resolve(deploy.version) : versionFor(deps, deploy);
+  versionLookup.catch(() => undefined); // a gate refusal below leaves it unused; its error is read there
+  if (!options.gatesChecked || options.inDoubt) {
+    const check = await checkGates(deps, deploy, { withCommits: false, justBeforeDispatch: true });
+    if (check.blocking) {
+      await holdBack(
+        deps,
+        deploy,
+        { ...check, blocking: check.blocking },
+        { actor: SYSTEM_ACTOR, reason: `${check.blocking.code} just before dispatch` },
+      );
+      return;
+    }
+  }
+  let version: string;
+  let run: { runId?: number; runUrl?: string };
+  try {
+    version = await versionLookup;
+    // Recorded before the dispatch, so a retry finishes the record with the same version.
+    if (!deploy.version) await deps.repos.deploys.update(deploy.id, { version }, deps.clock.now());
+    run = await deps.github.dispatch(repo, target.serviceConfig.workflow, {
+      ref: target.serviceConfig.defaultRef,
+      inputs: { environment: deploy.env, sha: deploy.sha, version, deploy_id: deploy.id },
+    });
+  } catch (error) {
+    if (!refusedForGood(error) && options.attempts + 1 < DISPATCH_ATTEMPTS) throw error; // retried
+    const reason = `GitHub refused the dispatch: ${error instanceof Error ? error.message : String(error)}`;
+    deps.log.error({ err: error, deployId: deploy.id }, 'dispatch failed');
+    await transition(
+      deps,
+      deploy,
+      'fail',
+      { outcomeReason: reason, finishedAt: deps.clock.now() },
+      { actor: SYSTEM_ACTOR, reason },
+    );
+    return;
+  }
+  await transition(
+    deps,
+    (await deps.repos.deploys.get(deploy.id)) ?? deploy,
+    'dispatch',
+    {
+      version,
+      dispatchedAt: deps.clock.now(),
+      ...(run.runId ? { runId: run.runId } : {}),
+      ...(run.runUrl ? { runUrl: run.runUrl } : {}),
+    },
+    {
+      actor: deploy.approvedBy ?? deploy.requestedBy,
+      details: { version, ...(run.runId ? { runId: run.runId } : {}) },
+    },
+  );
+}

@@ -1,0 +1,185 @@
+import type { DeployEvent } from './deploy-state.js';
+import type { Deploy, DeployState, EffectKind, EffectRecord, EffectSpec, Verification } from './model.js';
+
+/**
+ * What a deploy owes the world after a change (§4, §6, §8), declared beside the state machine as Shopify's
+ * shipit declares `after_transition` hooks. A transition writes its new state and these effects in one
+ * conditional update (the outbox on the deploy); a worker performs them once each, in order per lane.
+ * The effect kinds and records are plain data in model.ts.
+ */
+
+/**
+ * Effects of one lane run one after the other, in the order they were owed; lanes run side by side. A lane
+ * whose effect fails waits (retried with backoff) without holding the others back.
+ */
+export type Lane = 'audit' | 'card' | 'messages' | 'github' | 'flow' | 'verify';
+export const LANE_OF: Record<EffectKind, Lane> = {
+  audit: 'audit',
+  card: 'card',
+  progress: 'messages',
+  tellRequester: 'messages',
+  marker: 'messages',
+  dispatch: 'github',
+  deployment: 'github',
+  deploymentStatus: 'github',
+  tag: 'github',
+  verification: 'verify',
+  verificationCheck: 'verify',
+  releaseLock: 'flow',
+  voidStaleApprovals: 'flow',
+  offerQueue: 'flow',
+  approvalTimers: 'flow',
+  ackRequest: 'flow',
+  finished: 'flow',
+};
+
+/** The one card effect is re-armed by every change; other effects get a key of their own. */
+export function effectKey(spec: EffectSpec, seq: number): string {
+  return spec.kind === 'card' ? 'card' : `${spec.kind}_${seq}`;
+}
+
+/** What the effects of a change depend on besides the record. */
+export interface EffectFacts {
+  readonly isProd: boolean;
+  readonly isStaging: boolean;
+}
+
+function hadRun(deploy: Deploy): boolean {
+  return deploy.dispatchedAt !== undefined;
+}
+
+/** The effects a state event owes, from the deploy as it is after the change. */
+export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectFacts): EffectSpec[] {
+  const card: EffectSpec = { kind: 'card' };
+  const ended = (state: 'failure' | 'error'): EffectSpec[] => [
+    card,
+    ...(hadRun(after) ? [{ kind: 'deploymentStatus' as const, state }] : []),
+    ...(hadRun(after) ? [{ kind: 'progress' as const, event: { kind: 'ended' as const } }] : []),
+    { kind: 'offerQueue' },
+    { kind: 'finished' },
+  ];
+  switch (event) {
+    case 'queue':
+    case 'requeue':
+    case 'reject':
+    case 'deny':
+    case 'expire':
+    case 'supersede':
+      return [card];
+    case 'release':
+      return [card, { kind: 'tellRequester', notice: { kind: 'offer' } }];
+    case 'requestApproval':
+      return [{ kind: 'card', ping: true }, { kind: 'approvalTimers' }];
+    case 'autoApprove':
+    case 'approve':
+      return [card, { kind: 'dispatch', gatesChecked: true }];
+    case 'dispatch':
+      return [
+        card,
+        { kind: 'progress', event: { kind: 'dispatched' } },
+        { kind: 'deployment' },
+        ...(after.emergency && after.kind === 'rollback' ? [{ kind: 'ackRequest' as const }] : []),
+      ];
+    case 'start':
+      return [card, { kind: 'progress', event: { kind: 'running' } }];
+    case 'succeed':
+      return [
+        card,
+        { kind: 'deploymentStatus', state: 'success' },
+        ...(facts.isProd && after.version ? [{ kind: 'tag' as const }] : []),
+        { kind: 'marker' },
+        { kind: 'progress', event: { kind: 'live' } },
+        ...(facts.isStaging ? [{ kind: 'voidStaleApprovals' as const }] : []),
+        // A successful rollback is the way out of the faulty lock it was for.
+        ...(after.kind === 'rollback' ? [{ kind: 'releaseLock' as const }] : []),
+        { kind: 'verification' },
+        { kind: 'offerQueue' },
+        { kind: 'finished' },
+      ];
+    case 'fail':
+      return ended('failure');
+    case 'cancel':
+      return hadRun(after) ? ended('error') : [card, { kind: 'offerQueue' }];
+  }
+}
+
+/**
+ * Changes that are not a move of the state (verification, acknowledgement, a stuck run): each has a guard
+ * the repository checks in the same atomic update, so two writers cannot both apply it.
+ */
+export interface DeployGuard {
+  readonly states?: readonly DeployState[];
+  readonly verification?: readonly (Verification | 'none')[];
+  /** Fields that must be absent. */
+  readonly absent?: readonly ('approvedBy' | 'verifiedBy')[];
+  /** Flags that must be true (or not true: false or absent). */
+  readonly flags?: Readonly<Partial<Record<'stuck' | 'rerunRequested', boolean>>>;
+}
+
+/** Whether `deploy` satisfies `guard` (the repositories check the same in their atomic update). */
+export function guardHolds(deploy: Deploy, guard: DeployGuard): boolean {
+  if (guard.states && !guard.states.includes(deploy.state)) return false;
+  if (guard.verification && !guard.verification.includes(deploy.verification ?? 'none')) return false;
+  if (guard.absent?.some((field) => deploy[field] !== undefined)) return false;
+  for (const [flag, wanted] of Object.entries(guard.flags ?? {}) as ['stuck' | 'rerunRequested', boolean][]) {
+    if ((deploy[flag] === true) !== wanted) return false;
+  }
+  return true;
+}
+
+export const ANNOTATIONS = {
+  /** Verification starts after a success (§8). */
+  verifying: {
+    guard: { states: ['succeeded'], verification: ['none'] },
+    action: 'deploy.verification.started',
+  },
+  verified: { guard: { verification: ['pending'] }, action: 'deploy.verification.verified' },
+  faulty: { guard: { verification: ['pending'] }, action: 'deploy.verification.faulty' },
+  /** An R4/R5 pressed Verified. */
+  confirm: { guard: { verification: ['pending'] }, action: 'deploy.verification.confirmed' },
+  /** An R5 acknowledged an emergency rollback: once, by the first to click. */
+  acknowledge: { guard: { absent: ['approvedBy'] }, action: 'rollback.acknowledged' },
+  /** The run has been in flight longer than `tracking.stuckAfter`. */
+  stuck: { guard: { states: ['dispatched', 'running'], flags: { stuck: false } }, action: 'deploy.stuck' },
+  /** A stuck run was cancelled for a re-run; the new attempt starts. */
+  rerun: {
+    guard: { states: ['dispatched', 'running'], flags: { rerunRequested: true } },
+    action: 'deploy.rerun',
+  },
+  /** The faulty lock of the env was released (verified, or a rollback succeeded). */
+  unlocked: { guard: {}, action: 'lock.released' },
+  /** A newer deploy replaced this one while it was being verified. */
+  verificationStopped: { guard: { verification: ['pending'] }, action: 'deploy.verification.stopped' },
+} as const satisfies Record<string, { guard: DeployGuard; action: string }>;
+export type DeployAnnotation = keyof typeof ANNOTATIONS;
+
+/** The effects an annotation owes. */
+export function effectsOfAnnotation(annotation: DeployAnnotation): EffectSpec[] {
+  switch (annotation) {
+    case 'verifying':
+      return [{ kind: 'card' }, { kind: 'verificationCheck' }];
+    case 'verified':
+      return [{ kind: 'card' }, { kind: 'releaseLock' }];
+    case 'faulty':
+    case 'acknowledge':
+    case 'stuck':
+    case 'rerun':
+      return [{ kind: 'card' }];
+    case 'confirm':
+    case 'unlocked':
+    case 'verificationStopped':
+      return [];
+  }
+}
+
+/** Effects still to do, in the order they were owed. */
+export function pendingEffects(deploy: Deploy): [string, EffectRecord][] {
+  return Object.entries(deploy.effects ?? {})
+    .filter(([, effect]) => effect.status === 'pending')
+    .sort(([, a], [, b]) => a.seq - b.seq);
+}
+
+/** Backoff of a failed effect: 1 s, 2 s, 4 s … capped at 2 minutes. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(120_000, 1_000 * 2 ** Math.max(0, attempts - 1));
+}
