@@ -235,6 +235,34 @@ describe('local Discord REST validation (Discord-shaped 400s through discord.js)
     expect(discord.history()).toHaveLength(1);
   });
 
+  it('answers injected 5xx on message edits without applying them; discord.js retries and then gives up', async () => {
+    const sent = await ops.send('v1');
+    const route = `PATCH /channels/${ops.id}/messages/${sent.id}`;
+    // Two failures: within discord.js's retries, so the edit lands on the third attempt.
+    discord.failNextRequests(route, 503, 2);
+    await sent.edit('v2');
+    expect(discord.injectedFailures()).toEqual({ served: 2, pending: 0 });
+    expect(discord.message(sent.id).content).toBe('v2');
+    // As many failures as discord.js makes attempts (one and three retries): the edit fails with the status.
+    discord.failNextRequests(route, 500, 4);
+    await expect(sent.edit('v3')).rejects.toMatchObject({ status: 500 });
+    expect(discord.message(sent.id).content).toBe('v2');
+    // Other routes are not affected while failures are pending for this one.
+    const other = await ops.send('untouched');
+    expect(discord.message(other.id).content).toBe('untouched');
+    expect(discord.injectedFailures()).toEqual({ served: 6, pending: 0 });
+    // The raw answer: Discord's JSON error shape, and nothing applied.
+    discord.failNextRequests(route, 502);
+    const raw = await fetch(`${discord.apiUrl}/v10/channels/${ops.id}/messages/${sent.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bot ${OPTIONS.botToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'v4' }),
+    });
+    expect(raw.status).toBe(502);
+    expect(await raw.json()).toEqual({ message: '502: Bad Gateway', code: 0 });
+    expect(discord.message(sent.id).content).toBe('v2');
+  });
+
   it('requires the bot token', async () => {
     const response = await fetch(`${discord.apiUrl}/v10/users/@me`, {
       headers: { authorization: 'Bot wrong' },

@@ -106,6 +106,9 @@ function matches(matcher: RouteMatcher, method: string, path: string): boolean {
   return path.includes(matcher);
 }
 
+/** Whether a request matches a test's route matcher (shared by the 429 and 5xx injections). */
+export const matchesRoute = matches;
+
 const LIMIT = 50;
 const WINDOW_MS = 1000;
 

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Driver } from './driver.js';
+import { ServerFaults } from './faults.js';
 import { Gateway } from './gateway.js';
-import { DiscordHttpError, parseBody, RateLimits, readRaw, sendJson } from './http.js';
+import { DiscordHttpError, parseBody, RateLimits, readRaw, sendJson, type RouteMatcher } from './http.js';
 import { InteractionStore } from './interactions.js';
 import { allRoutes } from './rest-routes.js';
 import { matchRoute, type ServerContext } from './router.js';
@@ -26,8 +27,22 @@ export class LocalDiscord extends Driver {
     readonly gatewayUrl: string,
     readonly port: number,
     private readonly shutdown: () => Promise<void>,
+    private readonly faults: ServerFaults = new ServerFaults(),
   ) {
     super(state, interactions, gateway, rateLimits);
+  }
+
+  /**
+   * The next `times` requests matching `matcher` (e.g. `PATCH /channels/1/messages/2`, or a RegExp on
+   * "METHOD /path") are answered with `status` (500, 502, 503 or 504) and change nothing.
+   */
+  failNextRequests(matcher: RouteMatcher, status = 500, times = 1): void {
+    this.faults.failNext(matcher, status, times);
+  }
+
+  /** Injected server errors answered so far, and those still waiting for a request. */
+  injectedFailures(): { served: number; pending: number } {
+    return { served: this.faults.served, pending: this.faults.pending };
   }
 
   get appId(): string {
@@ -53,6 +68,7 @@ export async function startLocalDiscord(options: LocalDiscordOptions): Promise<L
   const state = new DiscordState(options);
   const interactions = new InteractionStore(state);
   const rateLimits = new RateLimits();
+  const faults = new ServerFaults();
   let origin = '';
   const gateway = new Gateway(state, () => origin.replace(/^http/, 'ws'), log);
   const ctx: ServerContext = { state, interactions, gateway, origin: () => origin, log };
@@ -95,6 +111,11 @@ export async function startLocalDiscord(options: LocalDiscordOptions): Promise<L
     const limit = rateLimits.check(method, path, found.route.template);
     if (limit.limited) {
       sendJson(res, 429, limit.limited.body, limit.headers);
+      return;
+    }
+    const fault = faults.take(method, path);
+    if (fault) {
+      sendJson(res, fault.status, fault.body);
       return;
     }
     try {
@@ -164,5 +185,6 @@ export async function startLocalDiscord(options: LocalDiscordOptions): Promise<L
     origin.replace(/^http/, 'ws'),
     port,
     shutdown,
+    faults,
   );
 }

@@ -76,6 +76,22 @@ export class RunEngine {
     }
   }
 
+  /**
+   * Concludes a run now (a test deciding the moment a run ends), through in_progress if it was still
+   * queued, as GitHub reports every run. Returns false when it had already completed.
+   */
+  complete(run: RunRecord, conclusion: string): boolean {
+    if (run.status === 'completed') return false;
+    this.clear(run.id);
+    if (run.status === 'queued') {
+      run.status = 'in_progress';
+      run.updatedAt = isoSeconds(Date.now());
+      this.onChange(run, 'in_progress');
+    }
+    this.finish(run, conclusion);
+    return true;
+  }
+
   /** Returns false when the run has already completed (GitHub answers 409 then). */
   cancel(run: RunRecord): boolean {
     if (run.status === 'completed') return false;

@@ -119,6 +119,13 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     this.engine.hold(on, () => [...this.repos.values()].flatMap((r) => r.runs));
   }
 
+  /** Ends run `runId` of `repo` now with `conclusion` (also while runs are held); false if already done. */
+  completeRun(repo: string, runId: number, conclusion: 'success' | 'failure' = 'success'): boolean {
+    const run = this.repoOrThrow(repo).runs.find((r) => r.id === runId);
+    if (!run) throw new Error(`the local GitHub has no run ${runId} in ${repo}`);
+    return this.engine.complete(run, conclusion);
+  }
+
   runs(repo: string): LocalRun[] {
     return (this.repos.get(repo)?.runs ?? []).map(toLocalRun);
   }
@@ -271,7 +278,9 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
       req.headers['if-none-match'],
       this.rate,
     );
-    this.recorded.push({ method, path, query: url.search, status, time: Date.now(), notModified });
+    const record = { method, path, query: url.search, status, time: Date.now(), notModified };
+    this.recorded.push(record);
+    this.emit('request', record);
   }
 
   private answer(

@@ -32,6 +32,8 @@ export interface LocalGitHubEvents {
   dispatch: [run: LocalRun, inputs: Inputs, repo: string, workflow: string];
   runUpdated: [run: LocalRun, action: RunAction];
   runCompleted: [run: LocalRun, inputs: Inputs, repo: string, workflow: string];
+  /** An answer was written to a client (after it took effect): tests time crashes against it. */
+  request: [request: RecordedRequest];
 }
 
 export interface Injected {
