@@ -18,7 +18,8 @@ export const LANE_OF: Record<EffectKind, Lane> = {
   card: 'card',
   progress: 'messages',
   tellRequester: 'messages',
-  marker: 'messages',
+  // After the Deployment's status and the tag: when the marker says live, GitHub says so too.
+  marker: 'github',
   dispatch: 'github',
   deployment: 'github',
   deploymentStatus: 'github',

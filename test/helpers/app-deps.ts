@@ -42,7 +42,7 @@ export function recordingNotifier(): { notifier: DeployNotifier; told: Told } {
     announcements: [],
   };
   const notifier: DeployNotifier = {
-    syncCard(deploy, extra = {}) {
+    showCard(deploy, extra = {}) {
       told.cards.push({
         deploy,
         ...(extra.approval ? { approval: extra.approval } : {}),

@@ -91,7 +91,7 @@ export function createDiscordNotifier(options: {
   }
 
   return {
-    async syncCard(deploy, extra = {}): Promise<CardLocation | undefined> {
+    async showCard(deploy, extra = {}): Promise<CardLocation | undefined> {
       const view = renderDeployCard(deploy, {
         repo: repoOf(deploy),
         ...(extra.approval ? { approval: extra.approval } : {}),

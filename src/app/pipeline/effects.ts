@@ -130,7 +130,7 @@ async function syncCard(
     if (found) current = (await deps.repos.deploys.update(current.id, found, deps.clock.now())) ?? current;
   }
   const approval = await deps.repos.approvals.get(current.id);
-  const location = await deps.notifier.syncCard(current, {
+  const location = await deps.notifier.showCard(current, {
     ...(approval ? { approval } : {}),
     pingApprovers: options.ping && current.messageId === undefined,
   });

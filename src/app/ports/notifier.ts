@@ -26,7 +26,7 @@ export interface SmokeReport {
  */
 export interface DeployNotifier {
   /** Posts the deploy's card the first time, edits it in place afterwards (rendered from this record). */
-  syncCard(
+  showCard(
     deploy: Deploy,
     extra?: { approval?: Approval; pingApprovers?: boolean },
   ): Promise<CardLocation | undefined>;

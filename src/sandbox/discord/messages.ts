@@ -3,20 +3,12 @@ import { isObject } from './form-errors.js';
 import { NO_PING, resolvePings } from './mentions.js';
 import { normalizeComponents, normalizeEmbeds } from './normalize.js';
 import type { DiscordState } from './state.js';
-import type { LocalMessage, ObservedMessage, PingRecord, UploadedFile } from './types.js';
+import type { LocalMessage, MessageRecord, ObservedMessage, UploadedFile } from './types.js';
 import { FLAG_EPHEMERAL } from './validation.js';
 
 export const FLAG_LOADING = 128;
 
-export interface MessageRecord {
-  message: LocalMessage;
-  visibleTo: string | null;
-  ping: PingRecord;
-  files: UploadedFile[];
-  interactionId: string | null;
-  /** Allowed mentions of the last write, kept so an edit without them behaves like Discord (re-parse). */
-  allowedMentions: unknown;
-}
+export type { MessageRecord } from './types.js';
 
 export interface NewMessage {
   channelId: string;

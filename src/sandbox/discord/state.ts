@@ -1,8 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { APIUser } from 'discord.js';
 import { SnowflakeGenerator, snowflakeAt } from './snowflake.js';
-import type { ApplicationCommand, LocalDiscordEvents, LocalDiscordOptions, SeedUser } from './types.js';
-import type { MessageRecord } from './messages.js';
+import type {
+  ApplicationCommand,
+  LocalDiscordEvents,
+  LocalDiscordOptions,
+  MessageRecord,
+  SeedUser,
+} from './types.js';
 
 const SEED_EPOCH = Date.UTC(2021, 0, 1);
 

@@ -111,3 +111,14 @@ export type LocalDiscordEvents = {
   interactionCreate: [{ id: string; type: number; userId: string }];
   request: [{ method: string; path: string; status: number }];
 };
+
+/** A message as the local server stores it. */
+export interface MessageRecord {
+  message: LocalMessage;
+  visibleTo: string | null;
+  ping: PingRecord;
+  files: UploadedFile[];
+  interactionId: string | null;
+  /** Allowed mentions of the last write, kept so an edit without them behaves like Discord (re-parse). */
+  allowedMentions: unknown;
+}
