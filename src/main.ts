@@ -20,7 +20,7 @@ import { createInteractionRouter } from './adapters/discord/router.js';
 import { createGitHubClient } from './adapters/github/index.js';
 import { createMetrics } from './adapters/http/metrics.js';
 import { startHttpServer, type HttpServer } from './adapters/http/server.js';
-import { connectMongo, ping } from './adapters/mongo/connection.js';
+import { connectMongo, ping, watchMongo } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -61,6 +61,7 @@ export async function main(
   }
 
   const connection = await connectMongo(config.env.MONGODB_URI, { log });
+  const mongoTrouble = watchMongo(connection);
   const db = connection.db;
   if (!db) throw new Error('MongoDB connection has no database');
   const repos = createMongoRepositories(connection);
@@ -154,7 +155,15 @@ export async function main(
   });
   const gateway = createGateway({
     rest,
-    onInteraction: createInteractionRouter({ commands, buttons, modals, deps, log, metrics }),
+    onInteraction: createInteractionRouter({
+      commands,
+      buttons,
+      modals,
+      deps,
+      log,
+      metrics,
+      mongoTroubled: () => mongoTrouble.troubled(),
+    }),
     log: log.child({ component: 'gateway' }),
   });
   gatewayRef.current = gateway;
