@@ -181,9 +181,10 @@ export async function main(
   });
   gatewayRef.leadership = leadership;
   await leadership.tick();
+  // No `noOverlap`: a tick hung on a stalled MongoDB must not hold back the next one; the leadership skips
+  // overlapping ticks itself, gives up on a hung one after a lease time, and fences on its own timer.
   const renewal = cron.schedule(`*/${config.gateway.renewEvery / 1000} * * * * *`, () => leadership.tick(), {
     name: 'gateway-lease',
-    noOverlap: true,
   });
   log.info({ instanceId, port: http.port, version: instance.version, role: role() }, 'release console ready');
 
