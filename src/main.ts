@@ -23,7 +23,7 @@ import { createInteractionRouter } from './adapters/discord/router.js';
 import { createGitHubClient } from './adapters/github/index.js';
 import { createMetrics } from './adapters/http/metrics.js';
 import { startHttpServer, type HttpServer } from './adapters/http/server.js';
-import { connectMongo, ping } from './adapters/mongo/connection.js';
+import { connectMongo, ping, watchMongo } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -64,6 +64,7 @@ export async function main(
   }
 
   const connection = await connectMongo(config.env.MONGODB_URI, { log });
+  const mongoTrouble = watchMongo(connection);
   const db = connection.db;
   if (!db) throw new Error('MongoDB connection has no database');
   const repos = createMongoRepositories(connection);
@@ -172,7 +173,15 @@ export async function main(
   });
   const gateway = createGateway({
     rest,
-    onInteraction: createInteractionRouter({ commands, buttons, modals, deps, log, metrics }),
+    onInteraction: createInteractionRouter({
+      commands,
+      buttons,
+      modals,
+      deps,
+      log,
+      metrics,
+      mongoTroubled: () => mongoTrouble.troubled(),
+    }),
     log: log.child({ component: 'gateway' }),
   });
   gatewayRef.current = gateway;
@@ -190,9 +199,10 @@ export async function main(
   });
   gatewayRef.leadership = leadership;
   await leadership.tick();
+  // No `noOverlap`: a tick hung on a stalled MongoDB must not hold back the next one; the leadership skips
+  // overlapping ticks itself, gives up on a hung one after a lease time, and fences on its own timer.
   const renewal = cron.schedule(`*/${config.gateway.renewEvery / 1000} * * * * *`, () => leadership.tick(), {
     name: 'gateway-lease',
-    noOverlap: true,
   });
   log.info({ instanceId, port: http.port, version: instance.version, role: role() }, 'release console ready');
 

@@ -33,7 +33,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
   );
   let connection;
   try {
-    connection = await connectMongo(uri, { log });
+    connection = await connectMongo(uri, { log, boundedOperations: false });
   } catch (error) {
     console.error(`migrate: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

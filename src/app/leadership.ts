@@ -21,18 +21,42 @@ interface Handover {
 
 export type Role = 'leader' | 'standby' | 'starting';
 
+/** setTimeout/clearTimeout, injectable so tests can move time by hand. */
+export interface LeadershipTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: LeadershipTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
 /**
  * Exactly one instance holds the Discord gateway (§9). Every instance runs `tick()` every few seconds:
  * the holder renews the lease; a standby takes the lease once it has expired (the holder died), so it takes
  * over within the lease time. Blue/green: an instance started after the leader took office asks for a
  * handover, and the leader, at its next tick, disconnects and frees the lease for it; the old stands down.
+ *
+ * Fencing: the leader closes its gateway session `fenceAfterMs` after its last successful renewal unless
+ * another one succeeds first. A timer decides it, not the renewal call, so a call that hangs on a stalled
+ * MongoDB cannot keep the leader connected past its lease. Once MongoDB answers again, the next tick takes
+ * the lease back if it is free or still ours.
  */
 export class GatewayLeadership {
   private current: Role = 'starting';
   private busy = false;
+  private tickStartedAt = 0;
   private stopped = false;
   private askedHandover = false;
   private lastRenewedAt = 0;
+  /** Bumped when a tick is given up on: its late answers must not change the role any more. */
+  private term = 0;
+  private fenceTimer: unknown;
+  private readonly timers: LeadershipTimers;
+  private readonly fenceAfterMs: number;
 
   constructor(
     private readonly options: {
@@ -44,9 +68,15 @@ export class GatewayLeadership {
       clock: Clock;
       log: Logger;
       ttlMs: number;
+      /** How long after the last successful renewal the leader fences itself (default 80 % of the lease). */
+      fenceAfterMs?: number;
+      timers?: LeadershipTimers;
       onRoleChange?: (role: Role) => void;
     },
-  ) {}
+  ) {
+    this.timers = options.timers ?? realTimers;
+    this.fenceAfterMs = options.fenceAfterMs ?? Math.floor(options.ttlMs * 0.8);
+  }
 
   get role(): Role {
     return this.current;
@@ -59,50 +89,87 @@ export class GatewayLeadership {
     this.options.onRoleChange?.(role);
   }
 
-  /** One step of the protocol; safe to call often (overlapping calls are skipped). */
+  /**
+   * One step of the protocol; safe to call often (overlapping calls are skipped). A tick still waiting on
+   * MongoDB after a whole lease time is given up on, so a hung call cannot stop the protocol for good.
+   */
   async tick(): Promise<void> {
-    if (this.busy || this.stopped) return;
+    if (this.stopped) return;
+    const now = this.options.clock.now().getTime();
+    if (this.busy && now - this.tickStartedAt < this.options.ttlMs) return;
+    if (this.busy) this.term += 1;
+    const term = this.term;
     this.busy = true;
+    this.tickStartedAt = now;
     try {
-      await (this.current === 'leader' ? this.renew() : this.tryToLead());
+      await (this.current === 'leader' ? this.renew(term) : this.tryToLead(term));
     } catch (error) {
       this.options.log.warn({ err: error }, 'gateway leadership tick failed');
-      // Fencing: a leader that cannot renew must not outlive its lease, or two instances would hold the gateway.
-      const sinceRenewal = this.options.clock.now().getTime() - this.lastRenewedAt;
-      if (this.current === 'leader' && sinceRenewal > this.options.ttlMs * 0.8) {
-        this.options.log.error('cannot renew the gateway lease; disconnecting before it expires');
-        await this.options.gateway.disconnect().catch(() => undefined);
-        this.setRole('standby');
-      }
     } finally {
-      this.busy = false;
+      if (term === this.term) this.busy = false;
     }
   }
 
-  private async renew(): Promise<void> {
+  /** Starts the fencing countdown from the renewal that began at `renewedAt`. */
+  private renewed(renewedAt: Date): void {
+    this.lastRenewedAt = renewedAt.getTime();
+    this.timers.clearTimeout(this.fenceTimer);
+    const left = this.lastRenewedAt + this.fenceAfterMs - this.options.clock.now().getTime();
+    this.fenceTimer = this.timers.setTimeout(
+      () => {
+        void this.fence();
+      },
+      Math.max(0, left),
+    );
+  }
+
+  private async fence(): Promise<void> {
+    if (this.current !== 'leader' || this.stopped) return;
+    const sinceRenewal = this.options.clock.now().getTime() - this.lastRenewedAt;
+    this.options.log.error(
+      { sinceRenewalMs: sinceRenewal, leaseTtlMs: this.options.ttlMs },
+      'cannot renew the gateway lease; disconnecting before it expires',
+    );
+    this.term += 1; // the renewal still pending, if any, no longer counts
+    this.busy = false;
+    this.setRole('standby');
+    await this.options.gateway.disconnect().catch((error: unknown) => {
+      this.options.log.warn({ err: error }, 'gateway disconnect failed');
+    });
+  }
+
+  private async renew(term: number): Promise<void> {
     const { leases, settings, instanceId, ttlMs, clock } = this.options;
     const handover = await settings.get<Handover>(HANDOVER_KEY);
+    if (term !== this.term) return;
     if (handover && handover.wantedBy !== instanceId) {
       const lease = await leases.get(GATEWAY_LEASE);
+      if (term !== this.term) return;
       if (lease && new Date(handover.startedAt).getTime() > lease.acquiredAt.getTime()) {
         this.options.log.info({ to: handover.wantedBy }, 'handing the gateway over to a newer instance');
         await this.standDown();
         return;
       }
     }
-    const lease = await leases.acquire(GATEWAY_LEASE, instanceId, ttlMs, clock.now());
-    if (lease) this.lastRenewedAt = clock.now().getTime();
-    if (!lease) {
-      this.options.log.warn('gateway lease lost; standing down');
-      await this.options.gateway.disconnect();
-      this.setRole('standby');
+    // The lease runs from the moment the renewal was asked for, not from when its answer arrived.
+    const at = clock.now();
+    const lease = await leases.acquire(GATEWAY_LEASE, instanceId, ttlMs, at);
+    if (term !== this.term) return;
+    if (lease) {
+      this.renewed(at);
+      return;
     }
+    this.options.log.warn('gateway lease lost; standing down');
+    this.timers.clearTimeout(this.fenceTimer);
+    await this.options.gateway.disconnect();
+    this.setRole('standby');
   }
 
-  private async tryToLead(): Promise<void> {
+  private async tryToLead(term: number): Promise<void> {
     const { leases, settings, instanceId, ttlMs, clock, startedAt } = this.options;
     // A newer instance asked for the gateway: leave the freed lease to it rather than taking it back.
     const pending = await settings.get<Handover>(HANDOVER_KEY);
+    if (term !== this.term) return;
     if (
       pending &&
       pending.wantedBy !== instanceId &&
@@ -111,9 +178,11 @@ export class GatewayLeadership {
       this.setRole('standby');
       return;
     }
-    const lease = await leases.acquire(GATEWAY_LEASE, instanceId, ttlMs, clock.now());
+    const at = clock.now();
+    const lease = await leases.acquire(GATEWAY_LEASE, instanceId, ttlMs, at);
+    if (term !== this.term) return;
     if (lease) {
-      this.lastRenewedAt = clock.now().getTime();
+      this.renewed(at);
       await this.options.gateway.connect();
       this.setRole('leader');
       const handover = await settings.get<Handover>(HANDOVER_KEY);
@@ -136,6 +205,7 @@ export class GatewayLeadership {
   }
 
   private async standDown(): Promise<void> {
+    this.timers.clearTimeout(this.fenceTimer);
     await this.options.gateway.disconnect();
     await this.options.leases.release(GATEWAY_LEASE, this.options.instanceId);
     this.setRole('standby');
@@ -144,6 +214,7 @@ export class GatewayLeadership {
   /** Graceful stop: disconnect and free the lease so a standby takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.timers.clearTimeout(this.fenceTimer);
     for (let i = 0; i < 50 && this.busy; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
     if (this.current === 'leader') await this.standDown();
   }

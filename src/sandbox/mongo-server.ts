@@ -10,6 +10,8 @@ export type MongoKind = 'external' | 'mongo-java-server' | 'mongodb-memory-serve
 export interface RunningMongo {
   readonly uri: string;
   readonly kind: MongoKind;
+  /** The server's process when this module started one (a stall test pauses it with SIGSTOP). */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ async function startJavaServer(
     return {
       uri: `mongodb://127.0.0.1:${port}`,
       kind: 'mongo-java-server',
+      ...(child.pid === undefined ? {} : { pid: child.pid }),
       stop: async () => {
         if (child.exitCode === null && child.signalCode === null) {
           child.stdin.end();

@@ -11,8 +11,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deploy as deployCommand } from '../../commands/deploy.js';
 import { createRest } from '../../src/adapters/discord/gateway.js';
-import { startStandIns, type StandIns } from '../../src/sandbox/stand-ins.js';
-import type { ObservedMessage } from '../../src/sandbox/discord/index.js';
+import {
+  SANDBOX_APP_ID,
+  SANDBOX_DISCORD_TOKEN,
+  startStandIns,
+  type StandIns,
+} from '../../src/sandbox/stand-ins.js';
+import { startLocalDiscord, type ObservedMessage } from '../../src/sandbox/discord/index.js';
 import {
   exampleConfig,
   freePort,
@@ -23,7 +28,10 @@ import {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SERVICES = 20;
-const ACK_SAMPLES = 100;
+/** Per side; the bot's and the floor's samples alternate, so both see the machine in the same state. */
+const ACK_SAMPLES = 1000;
+/** Alternating samples taken first and thrown away: JIT warm-up and first connections are not the measure. */
+const ACK_WARMUP = 50;
 const CONCURRENT = 200;
 const WAIT = { timeoutMs: 30_000 };
 
@@ -88,37 +96,80 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-/** The floor: a bare discord.js client that only defers, against the same local Discord server. */
-async function measureFloor(standIns: StandIns): Promise<number[]> {
-  const { discord, env } = standIns;
-  const rest = createRest({ token: env.DISCORD_TOKEN ?? '', api: env.DISCORD_API_URL ?? '' });
-  await rest.put(
-    Routes.applicationGuildCommands(env.DISCORD_APP_ID ?? '', standIns.config.discord.guilds[0]?.id ?? ''),
-    {
-      body: [deployCommand.data],
+/**
+ * The floor: a bare discord.js client that only defers, against a local Discord server of its own (same
+ * code, same process, same guild), so the bot's session does not see its interactions and the two can be
+ * sampled turn about.
+ */
+async function startFloor(standIns: StandIns): Promise<{ sample(): Promise<number>; stop(): Promise<void> }> {
+  const guild = standIns.config.discord.guilds[0];
+  const discord = await startLocalDiscord({
+    appId: SANDBOX_APP_ID,
+    botToken: SANDBOX_DISCORD_TOKEN,
+    guild: {
+      id: guild?.id ?? '',
+      name: guild?.name ?? 'Release Console Bench',
+      channelId: standIns.config.discord.opsChannelId,
+      roles: standIns.config.discord.roles,
     },
-  );
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    rest: { api: env.DISCORD_API_URL ?? '' },
   });
+  const rest = createRest({ token: SANDBOX_DISCORD_TOKEN, api: discord.apiUrl });
+  await rest.put(Routes.applicationGuildCommands(SANDBOX_APP_ID, guild?.id ?? ''), {
+    body: [deployCommand.data],
+  });
+  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl } });
   client.on(Events.InteractionCreate, (interaction) => {
     if (interaction.isChatInputCommand()) void interaction.deferReply({ flags: MessageFlags.Ephemeral });
   });
   const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
-  await client.login(env.DISCORD_TOKEN);
+  await client.login(SANDBOX_DISCORD_TOKEN);
   await ready;
-  const samples: number[] = [];
-  try {
-    for (let i = 0; i < ACK_SAMPLES; i += 1) {
+  return {
+    async sample() {
       const handle = discord.runCommand('alice', 'deploy', { service: 'svc01', env: 'staging' });
       await handle.acknowledged(WAIT);
-      samples.push(handle.ackLatencyMs ?? Number.NaN);
+      return handle.ackLatencyMs ?? Number.NaN;
+    },
+    async stop() {
+      await client.destroy();
+      await discord.close();
+    },
+  };
+}
+
+/** One /deploy to the bot: ms to its acknowledgement; waits for the answer so the next sample starts idle. */
+async function botAckSample(standIns: StandIns, i: number): Promise<number> {
+  const service = `svc${String((i % SERVICES) + 1).padStart(2, '0')}`;
+  const handle = standIns.discord.runCommand('alice', 'deploy', { service, env: 'prod' });
+  await handle.acknowledged(WAIT);
+  await handle.response(WAIT);
+  return handle.ackLatencyMs ?? Number.NaN;
+}
+
+/** ACK_SAMPLES of each, alternating bot and floor (which goes first alternates too), after a warm-up. */
+async function measureAcks(standIns: StandIns): Promise<{ floor: number[]; ack: number[] }> {
+  const floorClient = await startFloor(standIns);
+  const floor: number[] = [];
+  const ack: number[] = [];
+  try {
+    for (let i = 0; i < ACK_WARMUP + ACK_SAMPLES; i += 1) {
+      let botMs: number;
+      let floorMs: number;
+      if (i % 2 === 0) {
+        botMs = await botAckSample(standIns, i);
+        floorMs = await floorClient.sample();
+      } else {
+        floorMs = await floorClient.sample();
+        botMs = await botAckSample(standIns, i);
+      }
+      if (i < ACK_WARMUP) continue;
+      ack.push(botMs);
+      floor.push(floorMs);
     }
   } finally {
-    await client.destroy();
+    await floorClient.stop();
   }
-  return samples;
+  return { floor, ack };
 }
 
 async function waitForMarker(standIns: StandIns, deployId: string): Promise<ObservedMessage> {
@@ -205,7 +256,6 @@ async function main(): Promise<void> {
   let bot: ChildProcess | undefined;
   try {
     console.log(`MongoDB: ${standIns.mongo.kind}`);
-    const floor = await measureFloor(standIns);
 
     const spawnedAt = performance.now();
     const connectionsBefore = standIns.discord.gatewayConnections().totalIdentified;
@@ -228,15 +278,10 @@ async function main(): Promise<void> {
     await sleep(3_000);
     const idleRss = rssMb(pid);
 
-    console.log('measuring /deploy acknowledgement latency…');
-    const ack: number[] = [];
-    for (let i = 0; i < ACK_SAMPLES; i += 1) {
-      const service = `svc${String((i % SERVICES) + 1).padStart(2, '0')}`;
-      const handle = standIns.discord.runCommand('alice', 'deploy', { service, env: 'prod' });
-      await handle.acknowledged(WAIT);
-      ack.push(handle.ackLatencyMs ?? Number.NaN);
-      await handle.response(WAIT);
-    }
+    console.log(
+      `measuring /deploy acknowledgement latency (${ACK_SAMPLES} bot and floor samples, alternating)…`,
+    );
+    const { floor, ack } = await measureAcks(standIns);
 
     console.log('preparing green staging for every service…');
     for (let i = 1; i <= SERVICES; i += 1) await greenStaging(standIns, `svc${String(i).padStart(2, '0')}`);
@@ -333,10 +378,13 @@ async function main(): Promise<void> {
     const ackP50 = percentile(ack, 50);
     const ackP99 = percentile(ack, 99);
     record(
-      'floor: bare discord.js defer ack p50 / p99',
+      `floor: bare discord.js defer ack p50 / p99 (n=${floor.length})`,
       `${floorP50.toFixed(1)} / ${floorP99.toFixed(1)} ms`,
     );
-    record('/deploy ack p50 / p99', `${ackP50.toFixed(1)} / ${ackP99.toFixed(1)} ms`);
+    record(
+      `/deploy ack p50 / p99 (n=${ack.length}, interleaved)`,
+      `${ackP50.toFixed(1)} / ${ackP99.toFixed(1)} ms`,
+    );
     const ratio = ackP99 / Math.max(1, floorP99);
     record('/deploy ack p99 ÷ floor p99', ratio.toFixed(2), '≤ 1.5', ratio <= 1.5);
     const a50 = percentile(approveToDispatch, 50);

@@ -47,6 +47,8 @@ export interface E2EOptions {
   runTiming?: Partial<RunTiming>;
   /** Extra environment for the bot (e.g. GITHUB_WEBHOOK_SECRET). */
   env?: Record<string, string>;
+  /** A MongoDB server of the test's own instead of the run's shared one (e.g. one it pauses). */
+  mongoUri?: string;
 }
 
 export interface E2EBot {
@@ -108,7 +110,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   try {
     standIns = await startStandIns({
       configFile,
-      mongoUri: inject('mongoUri'),
+      mongoUri: options.mongoUri ?? inject('mongoUri'),
       dbName: `e2e_${testName()}_${randomBytes(4).toString('hex')}`,
       httpPort,
       logLevel: 'info',

@@ -1,6 +1,7 @@
 import {
   ApplicationCommandOptionType,
   MessageFlags,
+  type APIModalInteractionResponseCallbackData,
   type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
@@ -23,6 +24,14 @@ import {
   type MessageView,
   type ModalDefinition,
 } from './command.js';
+import {
+  ANSWER_DEADLINE_MS,
+  answerBy,
+  isMongoUnavailable,
+  mongoUnavailableAnswer,
+  withDeadline,
+  type Answer,
+} from './deadline.js';
 import { errorView, toPayload } from './render/common.js';
 
 export interface RouterOptions {
@@ -32,6 +41,10 @@ export interface RouterOptions {
   readonly deps: AppDeps;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Whether MongoDB is why a handler is slow right now (see watchMongo); never, when not given. */
+  readonly mongoTroubled?: () => boolean;
+  /** How long after receipt a handler held up by MongoDB is answered for (default ANSWER_DEADLINE_MS). */
+  readonly deadlineMs?: number;
 }
 
 type OptionValue = string | number | boolean;
@@ -79,9 +92,6 @@ function describeZodError(error: z.ZodError): string {
     .join('\n');
 }
 
-const UNAVAILABLE_ERRORS =
-  /Mongo(ServerSelection|Network|NotConnected|Topology)|buffering timed out|connection .* closed/i;
-
 /**
  * Turns any failure into an answer for the person: their mistake (UserFacingError, bad options) in plain
  * words; an outage as "temporarily unavailable"; anything else as a reference the logs carry.
@@ -89,12 +99,9 @@ const UNAVAILABLE_ERRORS =
 export function viewForError(error: unknown, log: Logger): MessageView {
   if (isUserFacingError(error)) return errorView(error.message);
   if (error instanceof z.ZodError) return errorView(`Please check the options:\n${describeZodError(error)}`);
-  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-  if (UNAVAILABLE_ERRORS.test(text)) {
-    log.warn({ err: error }, 'dependency unavailable');
-    return errorView(
-      'Release Console is temporarily unavailable (database unreachable). Please try again shortly.',
-    );
+  if (isMongoUnavailable(error)) {
+    log.warn({ err: error }, 'MongoDB unavailable');
+    return mongoUnavailableAnswer().view;
   }
   const ref = randomUUID().slice(0, 8);
   log.error({ err: error, ref }, 'interaction failed');
@@ -102,10 +109,44 @@ export function viewForError(error: unknown, log: Logger): MessageView {
 }
 
 export function createInteractionRouter(options: RouterOptions): (interaction: Interaction) => Promise<void> {
-  const { deps, log, metrics } = options;
+  const { deps, log, metrics, mongoTroubled = () => false, deadlineMs = ANSWER_DEADLINE_MS } = options;
   const commands = new Map(options.commands.map((c) => [c.data.name, c]));
   const buttons = new Map(options.buttons.map((b) => [b.action, b]));
   const modals = new Map(options.modals.map((m) => [m.action, m]));
+
+  /** Runs a handler into an Answer: its view, or the view of what it threw. Never rejects. */
+  async function attempt(run: () => Promise<MessageView>, child: Logger): Promise<Answer> {
+    try {
+      return { view: await run(), outcome: 'ok' };
+    } catch (error) {
+      const refused = isUserFacingError(error) || error instanceof z.ZodError;
+      const view = viewForError(error, child);
+      return { view, outcome: isMongoUnavailable(error) ? 'unavailable' : refused ? 'refused' : 'error' };
+    }
+  }
+
+  /** The handler's answer, or "temporarily unavailable" when MongoDB holds it up past the deadline. */
+  function answerInTime(received: number, run: () => Promise<MessageView>, child: Logger): Promise<Answer> {
+    return answerBy(received + deadlineMs, attempt(run, child), mongoTroubled, (late) => {
+      const message = 'answered "temporarily unavailable"; the handler finished later (answer not shown)';
+      if (late.outcome === 'ok') child.warn({ outcome: late.outcome }, message);
+      else child.info({ outcome: late.outcome }, message);
+    });
+  }
+
+  /** Edits the deferred reply; an outage answer to a public defer goes to the person alone instead. */
+  async function deliver(
+    interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction,
+    answer: Answer,
+    ephemeral: boolean,
+  ): Promise<void> {
+    if (answer.outcome === 'unavailable' && !ephemeral) {
+      await interaction.deleteReply();
+      await interaction.followUp({ ...toPayload(answer.view), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.editReply(toPayload(answer.view));
+  }
 
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
     const command = commands.get(interaction.commandName);
@@ -127,40 +168,50 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     }
     await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
     metrics.interactionAckSeconds.observe({ kind: 'command' }, (Date.now() - received) / 1000);
-    let view: MessageView;
-    let outcome = 'ok';
-    try {
-      parsed ??= command.options.safeParse(flattenOptions(interaction.options.data));
-      if (!parsed.success) throw parsed.error;
-      view = await command.run({
-        options: parsed.data,
-        actor: actingMember(interaction),
-        deps,
-        log: child,
-        channelId: interaction.channelId,
-      });
-    } catch (error) {
-      outcome = isUserFacingError(error) || error instanceof z.ZodError ? 'refused' : 'error';
-      view = viewForError(error, child);
-    }
-    metrics.interactions.inc({ kind: 'command', name: interaction.commandName, outcome });
-    await interaction.editReply(toPayload(view));
+    const answer = await answerInTime(
+      received,
+      async () => {
+        parsed ??= command.options.safeParse(flattenOptions(interaction.options.data));
+        if (!parsed.success) throw parsed.error;
+        return command.run({
+          options: parsed.data,
+          actor: actingMember(interaction),
+          deps,
+          log: child,
+          channelId: interaction.channelId,
+        });
+      },
+      child,
+    );
+    metrics.interactions.inc({ kind: 'command', name: interaction.commandName, outcome: answer.outcome });
+    await deliver(interaction, answer, ephemeral);
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const received = Date.now();
     const command = commands.get(interaction.commandName);
     const focused = interaction.options.getFocused(true);
-    let choices: { name: string; value: string }[] = [];
-    try {
-      choices =
-        (await command?.autocomplete?.({
-          focused: { name: focused.name, value: focused.value },
-          options: flattenOptions(interaction.options.data),
-          deps,
-        })) ?? [];
-    } catch (error) {
-      log.warn({ err: error, command: interaction.commandName }, 'autocomplete failed');
-    }
+    const lookUp = async (): Promise<{ name: string; value: string }[]> => {
+      try {
+        return (
+          (await command?.autocomplete?.({
+            focused: { name: focused.name, value: focused.value },
+            options: flattenOptions(interaction.options.data),
+            deps,
+          })) ?? []
+        );
+      } catch (error) {
+        log.warn({ err: error, command: interaction.commandName }, 'autocomplete failed');
+        return [];
+      }
+    };
+    // Suggestions cannot be deferred: none at all beats an autocomplete that fails.
+    const choices = await withDeadline(
+      received + deadlineMs,
+      lookUp(),
+      () => [],
+      () => undefined,
+    );
     await interaction.respond(choices.slice(0, 25));
   }
 
@@ -185,33 +236,40 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
       messageId: interaction.message.id,
     };
     if (button.modal) {
-      let modal;
-      try {
-        modal = await button.modal(context);
-      } catch (error) {
-        await interaction.reply({ ...toPayload(viewForError(error, child)), flags: MessageFlags.Ephemeral });
+      type Opened = { modal: APIModalInteractionResponseCallbackData | undefined } | { answer: Answer };
+      const open = button.modal(context).then(
+        (modal): Opened => ({ modal }),
+        (error: unknown): Opened => ({ answer: { view: viewForError(error, child), outcome: 'error' } }),
+      );
+      // A form is shown instead of a defer, so its look-up must finish within the 3 s as well.
+      const opened = await withDeadline<Opened>(
+        received + deadlineMs,
+        open,
+        () => ({
+          answer: mongoTroubled()
+            ? mongoUnavailableAnswer()
+            : { view: viewForError(new Error('the form took too long to prepare'), child), outcome: 'error' },
+        }),
+        () => undefined,
+      );
+      if ('answer' in opened) {
+        await interaction.reply({ ...toPayload(opened.answer.view), flags: MessageFlags.Ephemeral });
         return;
       }
-      if (modal) {
-        await interaction.showModal(modal);
+      if (opened.modal) {
+        await interaction.showModal(opened.modal);
         return;
       }
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     metrics.interactionAckSeconds.observe({ kind: 'button' }, (Date.now() - received) / 1000);
-    let view: MessageView;
-    let outcome = 'ok';
-    try {
-      view = await button.run(context);
-    } catch (error) {
-      outcome = isUserFacingError(error) ? 'refused' : 'error';
-      view = viewForError(error, child);
-    }
-    metrics.interactions.inc({ kind: 'button', name: parsedId.action, outcome });
-    await interaction.editReply(toPayload(view));
+    const answer = await answerInTime(received, () => button.run(context), child);
+    metrics.interactions.inc({ kind: 'button', name: parsedId.action, outcome: answer.outcome });
+    await deliver(interaction, answer, true);
   }
 
   async function onModal(interaction: ModalSubmitInteraction): Promise<void> {
+    const received = Date.now();
     const parsedId = parseCustomId(interaction.customId);
     const modal = parsedId && modals.get(parsedId.action);
     const child = log.child({ interactionId: interaction.id, modal: parsedId?.action, id: parsedId?.id });
@@ -227,21 +285,21 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     for (const [name, field] of interaction.fields.fields) {
       if ('value' in field && typeof field.value === 'string') fields[name] = field.value;
     }
-    let view: MessageView;
-    try {
-      view = await modal.run({
-        id: parsedId.id,
-        actor: actingMember(interaction),
-        deps,
-        log: child,
-        channelId: interaction.channelId ?? '',
-        messageId: interaction.message?.id ?? '',
-        fields,
-      });
-    } catch (error) {
-      view = viewForError(error, child);
-    }
-    await interaction.editReply(toPayload(view));
+    const answer = await answerInTime(
+      received,
+      () =>
+        modal.run({
+          id: parsedId.id,
+          actor: actingMember(interaction),
+          deps,
+          log: child,
+          channelId: interaction.channelId ?? '',
+          messageId: interaction.message?.id ?? '',
+          fields,
+        }),
+      child,
+    );
+    await deliver(interaction, answer, true);
   }
 
   return async (interaction: Interaction): Promise<void> => {
