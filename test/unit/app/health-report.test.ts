@@ -98,6 +98,24 @@ describe('/health report', () => {
     });
   });
 
+  it('shows "?" for a deploy that recorded no version, dated when it was last updated', async () => {
+    const { deps } = await harness(WEDNESDAY_NOON);
+    await succeeded(deps, {
+      id: 'D3',
+      service: 'web',
+      env: 'staging',
+      sha: 'c'.repeat(40),
+      createdAt: new Date('2026-12-02T09:00:00Z'),
+    });
+    const stored = await deps.repos.deploys.get('D3');
+    const report = await healthReport(deps);
+    expect(report.environments.find((e) => e.service === 'web' && e.env === 'staging')).toEqual({
+      service: 'web',
+      env: 'staging',
+      deployed: { version: '?', sha: 'c'.repeat(40), at: stored?.updatedAt },
+    });
+  });
+
   it('names the next freeze of the week before it starts, and the one in force inside its buffer', async () => {
     const before = await harness(WEDNESDAY_NOON);
     expect((await healthReport(before.deps)).freeze).toEqual({
