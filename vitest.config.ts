@@ -23,16 +23,15 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       reporter: ['text-summary', 'json-summary', 'lcovonly'],
       thresholds: {
-        // All of src/, the sandbox included: it is what `npm start` runs with no accounts.
+        // All of src/, the sandbox included: it is what `npm start` runs with no accounts. Branches are a
+        // floor under the 64 % measured: the Discord adapters run mostly in the end-to-end child processes.
         lines: 75,
-        statements: 75,
         functions: 75,
-        // Measured 62.9 %: the Discord adapters' branches run mostly in the end-to-end child processes.
         branches: 60,
         'src/domain/**': { lines: 90, branches: 90 },
         [`src/app/!(${APP_IN_REDESIGN}).ts`]: { lines: 90, branches: 90 },
-        // The whole of src/app, deploy flow included: a floor under today's figure, to raise to 90.
-        'src/app/**': { lines: 80, branches: 65 },
+        // All of src/app, the deploy flow included: a floor under the 87 % / 71 % measured, to raise to 90.
+        'src/app/**': { lines: 85, branches: 70 },
       },
     },
   },
