@@ -1,11 +1,13 @@
 // Runs before `npm start` and `npm test` (prestart/pretest): makes a fresh clone ready with no other step.
 // 1. Installs the npm packages from the lockfile when they are missing or older than the lockfile.
 // 2. Fetches the mongo-java-server jars (tests and sandbox MongoDB) when Java is here and MONGODB_URI is not set.
+// 3. With --go-tools (before `npm test`): builds the pinned actionlint and Syft into .cache/bin (go-tools.mjs).
 // Uses only Node's own modules: it runs before anything is installed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureGoTools } from './go-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (cmd, args, cwd = root) =>
@@ -26,3 +28,6 @@ if (!process.env.MONGODB_URI && hasJava && !hasJars) {
   console.error('setup: fetching mongo-java-server with Maven (once)…');
   run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], serverDir);
 }
+
+// `npm start` needs neither tool, so only the test run waits for them (Syft builds for minutes the first time).
+if (process.argv.includes('--go-tools') && !ensureGoTools()) process.exit(1);

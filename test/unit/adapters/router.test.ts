@@ -2,7 +2,7 @@ import type { Interaction } from 'discord.js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { AppDeps } from '../../../src/app/deps.js';
+import type { AppDeps } from '../../../src/app/ports/deps.js';
 import type {
   ButtonDefinition,
   MessageView,
