@@ -132,7 +132,10 @@ export function evaluateGates(input: GateInput): GateResult[] {
     ),
   ];
   if (input.isProd) results.push(result('staging', 'NOT_ON_STAGING', false, stagingOutcome(input)));
-  results.push(result('ci', 'CI_NOT_GREEN', false, CI_OUTCOMES[input.ci]));
+  // Fail closed: a CI state this table does not know (a new GitHub value) is not green.
+  const ci =
+    (CI_OUTCOMES as Partial<Record<string, Outcome>>)[input.ci] ?? block(`CI state "${input.ci}" is unknown`);
+  results.push(result('ci', 'CI_NOT_GREEN', false, ci));
   if (input.isProd) {
     const smoke = !input.smokeRed
       ? pass('Last nightly smoke was green')
