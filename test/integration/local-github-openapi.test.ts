@@ -300,7 +300,7 @@ describe('local GitHub API answers match GitHub OpenAPI required properties', ()
           method,
           headers: { authorization: `Bearer ${jwt}`, 'user-agent': 'spec-check' },
         });
-        return { status: response.status, json: (await response.json()) };
+        return { status: response.status, json: await response.json() };
       };
       const installation = await call('GET', '/app/installations/77');
       expect(installation.status).toBe(200);

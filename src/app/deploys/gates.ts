@@ -9,7 +9,7 @@ import {
 import { freezeStatus, toFreezeWindow, type FreezeWindow } from '../../domain/freeze-windows.js';
 import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
 import type { AppDeps } from '../deps.js';
-import { isGitHubError, type CiStatus } from '../github-port.js';
+import { credentialExpiryWarning, isGitHubError, type CiStatus } from '../github-port.js';
 import { maintenanceState } from '../settings.js';
 import { targetOf } from './context.js';
 import { move, type AuditNote } from './flow.js';
@@ -78,7 +78,7 @@ export async function checkGates(
   const { repos, config } = deps;
   const now = deps.clock.now();
   const repo = target.serviceConfig.repo;
-  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed] = await Promise.all([
+  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed, credentials] = await Promise.all([
     maintenanceState(repos.settings),
     repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
     repos.locks.list({ service: deploy.service, env: deploy.env }),
@@ -91,6 +91,7 @@ export async function checkGates(
       : undefined,
     ciOf(deps, repo, deploy.sha),
     target.isProd ? smokeIsRed(deps, deploy.service) : false,
+    deps.github.credentialStatus(),
   ]);
   const freeze = freezeStatus(freezeWindowsOf(deps), oneOffs, deploy.env, now);
   const busy = active.find((other) => other.id !== deploy.id);
@@ -115,7 +116,9 @@ export async function checkGates(
         : { deployed: false, verified: false },
     ci: ci.status.state,
     smokeRed,
-    credentialsOk: ci.credentialsOk,
+    credentialsOk: ci.credentialsOk && credentials.ok,
+    credentialsProblem: credentials.problems.join('; ') || undefined,
+    credentialsWarning: credentialExpiryWarning(credentials, now),
     override: deploy.override !== undefined,
     timeZone: config.timezone,
   };

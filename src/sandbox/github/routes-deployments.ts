@@ -170,7 +170,8 @@ export function deploymentRoutes(router: Router, ctx: ApiContext): void {
       );
     }
     const description = stringField(body, 'description') ?? '';
-    if (description.length > 140) {
+    // GitHub counts characters (code points), not UTF-16 units.
+    if (Array.from(description).length > 140) {
       return errorReply(422, 'Validation Failed', {
         errors: [
           {
