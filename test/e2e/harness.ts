@@ -47,6 +47,8 @@ export interface E2EOptions {
   runTiming?: Partial<RunTiming>;
   /** Extra environment for the bot (e.g. GITHUB_WEBHOOK_SECRET). */
   env?: Record<string, string>;
+  /** The bot authenticates as a GitHub App instead of with a token; tokens live this long when given. */
+  githubApp?: { installationTokenTtlMs?: number };
 }
 
 export interface E2EBot {
@@ -113,6 +115,14 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       httpPort,
       logLevel: 'info',
       ...(options.runTiming ? { runTiming: options.runTiming } : {}),
+      ...(options.githubApp
+        ? {
+            githubAuth: 'app' as const,
+            ...(options.githubApp.installationTokenTtlMs
+              ? { installationTokenTtlMs: options.githubApp.installationTokenTtlMs }
+              : {}),
+          }
+        : {}),
     });
     const env = { ...inheritedEnv(), ...standIns.env, ...options.env };
     const process_ = new BotProcess({ cwd: ROOT, env, entry: 'src/main.ts' });
