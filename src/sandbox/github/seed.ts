@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CommitRecord, GitPerson, RepoRecord, WorkflowRecord } from './model.js';
-import { parseWorkflowFile } from './workflow-file.js';
+import { parseWorkflowFile } from '../../adapters/github/workflow-file.js';
 
 /** A workflow file a seeded repository carries: its file name and YAML. */
 export interface WorkflowSeed {
