@@ -13,7 +13,12 @@ import {
 import type { RepoRecord, RunRecord } from './model.js';
 import { findWorkflow, resolveCommit } from './seed.js';
 import { runJson, workflowJson } from './shapes.js';
-import { checkDispatchInputs, parseWorkflowFile, runNameOf, type WorkflowFile } from '../../adapters/github/workflow-file.js';
+import {
+  checkDispatchInputs,
+  parseWorkflowFile,
+  runNameOf,
+  type WorkflowFile,
+} from '../../adapters/github/workflow-file.js';
 
 const DISPATCH_DOCS = 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event';
 
