@@ -24,7 +24,7 @@ export const deploy = defineCommand({
         .setMaxLength(200),
     )
     .addStringOption((o) =>
-      o.setName('reason').setDescription('Why (shown on the card, 500 characters at most)'),
+      o.setName('reason').setDescription('Why (shown on the card, 500 characters at most)').setMaxLength(500),
     )
     .toJSON(),
   options: z.object({

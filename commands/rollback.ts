@@ -32,7 +32,7 @@ export const rollback = defineCommand({
         .setName('emergency')
         .setDescription('Declare an incident: dispatch now without approval (an R5 acknowledges later)'),
     )
-    .addStringOption((o) => o.setName('reason').setDescription('Why (shown on the card)'))
+    .addStringOption((o) => o.setName('reason').setDescription('Why (shown on the card)').setMaxLength(500))
     .toJSON(),
   options: z.object({
     service: name,

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -130,6 +131,27 @@ const fileSchema = z
     }
   });
 
+/**
+ * A GitHub App private key as GitHub hands it out (PEM, PKCS#1 or PKCS#8), as one line with "\n" escapes
+ * (how many secret stores keep it), or base64 of the PEM. Normalised to PEM; the key itself is never echoed.
+ */
+const privateKey = z.string().transform((text, ctx) => {
+  const trimmed = text.trim();
+  const pem = trimmed.includes('-----BEGIN')
+    ? trimmed.replace(/\\n/g, '\n')
+    : Buffer.from(trimmed, 'base64').toString('utf8').trim();
+  try {
+    createPrivateKey(pem);
+    return `${pem}\n`;
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be the GitHub App private key: the .pem file GitHub downloaded, or its base64',
+    });
+    return z.NEVER;
+  }
+});
+
 const envSchema = z
   .object({
     DISCORD_TOKEN: z.string().min(1).optional(),
@@ -138,7 +160,7 @@ const envSchema = z
     DISCORD_API_URL: z.url().optional(),
     GITHUB_TOKEN: z.string().min(1).optional(),
     GITHUB_APP_ID: z.string().regex(/^\d+$/, 'must be a number').optional(),
-    GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
+    GITHUB_APP_PRIVATE_KEY: privateKey.optional(),
     GITHUB_APP_INSTALLATION_ID: z.string().regex(/^\d+$/, 'must be a number').optional(),
     GITHUB_API_URL: z.url().optional(),
     GITHUB_WEBHOOK_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
@@ -233,6 +255,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return parseConfig(source, fileName, env);
 }
+
+/** How the bot authenticates to GitHub (§14): a GitHub App (recommended) or a token. */
+export type GitHubCredentials =
+  | {
+      readonly kind: 'app';
+      readonly appId: string;
+      readonly privateKey: string;
+      readonly installationId: string;
+    }
+  | { readonly kind: 'token'; readonly token: string };
+
+/** The credentials the environment gives, the App first; undefined when it gives none. */
+export function githubCredentialsOf(env: EnvConfig): GitHubCredentials | undefined {
+  if (env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY && env.GITHUB_APP_INSTALLATION_ID) {
+    return {
+      kind: 'app',
+      appId: env.GITHUB_APP_ID,
+      privateKey: env.GITHUB_APP_PRIVATE_KEY,
+      installationId: env.GITHUB_APP_INSTALLATION_ID,
+    };
+  }
+  return env.GITHUB_TOKEN ? { kind: 'token', token: env.GITHUB_TOKEN } : undefined;
+}
+
+/** The one line a person reads when the bot has no GitHub credentials: what to set. */
+export const MISSING_GITHUB_CREDENTIALS =
+  'env.GITHUB_TOKEN: no GitHub credentials: set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID (a GitHub App), or GITHUB_TOKEN';
 
 export function environmentOf(config: Config, service: string, env: string): EnvironmentConfig | undefined {
   return config.services[service]?.environments.find((e) => e.name === env);

@@ -26,7 +26,7 @@ import { startHttpServer, type HttpServer } from './adapters/http/server.js';
 import { connectMongo, ping, watchMongo } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, githubCredentialsOf, loadConfig, MISSING_GITHUB_CREDENTIALS } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { botVersion } from './version.js';
@@ -63,6 +63,10 @@ export async function main(
     ]);
   }
 
+  // Never unauthenticated: a private repo would answer 404 and every ref would look like a typo.
+  const credentials = githubCredentialsOf(config.env);
+  if (!credentials) throw new ConfigError([MISSING_GITHUB_CREDENTIALS]);
+
   const connection = await connectMongo(config.env.MONGODB_URI, { log });
   const mongoTrouble = watchMongo(connection);
   const db = connection.db;
@@ -70,7 +74,15 @@ export async function main(
   const repos = createMongoRepositories(connection);
   const github = createGitHubClient({
     ...(config.env.GITHUB_API_URL ? { baseUrl: config.env.GITHUB_API_URL } : {}),
-    ...(config.env.GITHUB_TOKEN ? { token: config.env.GITHUB_TOKEN } : {}),
+    ...(credentials.kind === 'app'
+      ? {
+          app: {
+            appId: credentials.appId,
+            privateKey: credentials.privateKey,
+            installationId: credentials.installationId,
+          },
+        }
+      : { token: credentials.token }),
     log: log.child({ component: 'github' }),
     userAgent: `release-console/${botVersion()}`,
     // No spacing between writes: a deploy makes a handful of them and the dispatch must not wait behind

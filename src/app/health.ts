@@ -1,6 +1,7 @@
 import { freezeStatus, listFreezes } from '../domain/freeze-windows.js';
 import type { AppDeps } from './ports/deps.js';
 import { freezeWindowsOf } from './deploys/gates.js';
+import { credentialExpiryWarning, type CredentialStatus } from './ports/github.js';
 
 export interface HealthReport {
   readonly instanceId: string;
@@ -11,6 +12,8 @@ export interface HealthReport {
   readonly mongoMs: number | 'unreachable';
   readonly jobs: { queued: number; running: number; failed: number } | 'unavailable';
   readonly githubRateLimit: { remaining: number; limit: number; resetAt: Date } | 'unavailable';
+  /** Whether the GitHub credentials work, with a warning when the token expires within 7 days (§14). */
+  readonly githubCredentials: (CredentialStatus & { warning: string | undefined }) | 'unavailable';
   readonly maintenance: { reason: string; by: string } | undefined;
   /** For the prod env: the freeze in force (or in its buffer) and the next one within 7 days. */
   readonly freeze:
@@ -51,7 +54,7 @@ export async function healthReport(deps: AppDeps): Promise<HealthReport> {
   );
   const now = deps.clock.now();
   const week = new Date(now.getTime() + 7 * 86_400_000);
-  const [mongoMs, jobs, githubRateLimit, maintenance, environments, freeze] = await Promise.all([
+  const [mongoMs, jobs, githubRateLimit, maintenance, environments, freeze, credentials] = await Promise.all([
     bounded(deps.db.ping(), 'unreachable' as const),
     bounded(deps.jobs.stats(), 'unavailable' as const),
     bounded(deps.github.rateLimit(), 'unavailable' as const),
@@ -103,6 +106,7 @@ export async function healthReport(deps: AppDeps): Promise<HealthReport> {
       }),
       'unavailable' as const,
     ),
+    bounded(deps.github.credentialStatus(), 'unavailable' as const),
   ]);
   return {
     instanceId: instance.id,
@@ -113,6 +117,10 @@ export async function healthReport(deps: AppDeps): Promise<HealthReport> {
     mongoMs,
     jobs,
     githubRateLimit,
+    githubCredentials:
+      credentials === 'unavailable'
+        ? credentials
+        : { ...credentials, warning: credentialExpiryWarning(credentials, now) },
     maintenance: maintenance?.on ? { reason: maintenance.reason, by: maintenance.by.name } : undefined,
     freeze,
     environments,

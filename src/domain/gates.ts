@@ -29,6 +29,10 @@ export interface GateInput {
   /** The last nightly smoke on staging was red: a soft freeze on prod. */
   readonly smokeRed: boolean;
   readonly credentialsOk: boolean;
+  /** What is wrong with the credentials (each with its fix), shown when they block. */
+  readonly credentialsProblem?: string | undefined;
+  /** A warning on a passing credentials gate, e.g. the token expires within 7 days. */
+  readonly credentialsWarning?: string | undefined;
   /** An R5's freeze override (with a rollback plan) is attached: lifts FROZEN and SMOKE_RED only. */
   readonly override: boolean;
   /** Timezone for times in reasons; defaults to UTC. */
@@ -151,8 +155,16 @@ export function evaluateGates(input: GateInput): GateResult[] {
       'GITHUB_CREDENTIALS',
       false,
       input.credentialsOk
-        ? pass('GitHub credentials are valid')
-        : block('GitHub credentials are invalid or lack access'),
+        ? pass(
+            input.credentialsWarning
+              ? `GitHub credentials are valid; ⚠️ ${input.credentialsWarning}`
+              : 'GitHub credentials are valid',
+          )
+        : block(
+            input.credentialsProblem
+              ? `GitHub credentials: ${input.credentialsProblem}`
+              : 'GitHub credentials are invalid or lack access',
+          ),
     ),
   );
   return results;

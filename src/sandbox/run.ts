@@ -71,6 +71,8 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo): Promis
       log: logger.child({ component: 'sandbox' }),
       ...(io.env.PORT ? { httpPort: Number(io.env.PORT) } : {}),
       logLevel: logger.level,
+      // SANDBOX_GITHUB_AUTH=app: the bot authenticates as a GitHub App, as recommended for real servers.
+      githubAuth: io.env.SANDBOX_GITHUB_AUTH === 'app' ? 'app' : 'token',
     });
     if (io.signal?.aborted) return await stopWith(0);
     app = await main(standIns.env, { logger });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -16,6 +16,8 @@ import {
 export const SANDBOX_APP_ID = '990000000000000900';
 export const SANDBOX_DISCORD_TOKEN = 'sandbox-discord-token.local-only';
 export const SANDBOX_GITHUB_TOKEN = 'sandbox-github-token';
+export const SANDBOX_GITHUB_APP_ID = '990900';
+export const SANDBOX_GITHUB_INSTALLATION_ID = '990901';
 
 /** Runs finish in seconds in the sandbox, so a deploy can be watched end to end. */
 export const SANDBOX_RUN_TIMING: RunTiming = { queuedMs: 300, inProgressMs: 1500 };
@@ -32,6 +34,13 @@ export interface StandInsOptions {
   /** PORT for the bot's HTTP server (default 0: any free port). */
   httpPort?: number;
   logLevel?: string;
+  /**
+   * How the bot authenticates to the local GitHub API: a token (default), or as a GitHub App (a key pair
+   * made for this run; the bot gets the private key, base64 encoded, and mints installation tokens).
+   */
+  githubAuth?: 'token' | 'app';
+  /** App mode: how long an installation token lives (GitHub: an hour). */
+  installationTokenTtlMs?: number;
 }
 
 export interface StandIns {
@@ -114,11 +123,21 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       workflows.add(service.workflow);
       if (service.smokeWorkflow) workflows.add(service.smokeWorkflow);
     }
+    const app = options.githubAuth === 'app' ? sandboxApp() : undefined;
     const github = await startLocalGitHub({
       repos: Object.keys(serviceRepos),
       workflows: [...workflows],
       timing: { ...SANDBOX_RUN_TIMING, ...options.runTiming },
-      token: SANDBOX_GITHUB_TOKEN,
+      ...(app
+        ? {
+            app: {
+              appId: Number(SANDBOX_GITHUB_APP_ID),
+              installationId: Number(SANDBOX_GITHUB_INSTALLATION_ID),
+              publicKey: app.publicKey,
+              ...(options.installationTokenTtlMs ? { tokenTtlMs: options.installationTokenTtlMs } : {}),
+            },
+          }
+        : { token: SANDBOX_GITHUB_TOKEN }),
     });
     stops.push(() => github.close());
     const unwire = wireSandboxServices(github, services, serviceRepos);
@@ -131,7 +150,13 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       DISCORD_TOKEN: SANDBOX_DISCORD_TOKEN,
       DISCORD_APP_ID: SANDBOX_APP_ID,
       DISCORD_API_URL: discord.apiUrl,
-      GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN,
+      ...(app
+        ? {
+            GITHUB_APP_ID: SANDBOX_GITHUB_APP_ID,
+            GITHUB_APP_PRIVATE_KEY: Buffer.from(app.privateKey).toString('base64'),
+            GITHUB_APP_INSTALLATION_ID: SANDBOX_GITHUB_INSTALLATION_ID,
+          }
+        : { GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN }),
       GITHUB_API_URL: github.url,
       MONGODB_URI: mongoUri,
       PORT: String(options.httpPort ?? 0),
@@ -143,6 +168,15 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
     await stopAll();
     throw error;
   }
+}
+
+/** A key pair for the sandbox's GitHub App, made fresh each run (it only ever signs for 127.0.0.1). */
+function sandboxApp(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 /** One route per environment that has a health URL. */

@@ -49,6 +49,8 @@ export interface E2EOptions {
   env?: Record<string, string>;
   /** A MongoDB server of the test's own instead of the run's shared one (e.g. one it pauses). */
   mongoUri?: string;
+  /** The bot authenticates as a GitHub App instead of with a token; tokens live this long when given. */
+  githubApp?: { installationTokenTtlMs?: number };
 }
 
 export interface E2EBot {
@@ -115,6 +117,14 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       httpPort,
       logLevel: 'info',
       ...(options.runTiming ? { runTiming: options.runTiming } : {}),
+      ...(options.githubApp
+        ? {
+            githubAuth: 'app' as const,
+            ...(options.githubApp.installationTokenTtlMs
+              ? { installationTokenTtlMs: options.githubApp.installationTokenTtlMs }
+              : {}),
+          }
+        : {}),
     });
     const env = { ...inheritedEnv(), ...standIns.env, ...options.env };
     const process_ = new BotProcess({ cwd: ROOT, env, entry: 'src/main.ts' });

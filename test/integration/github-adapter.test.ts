@@ -345,10 +345,14 @@ describe('GitHub adapter: limits, credentials and bad answers', () => {
     expect(limit.resetAt.getTime()).toBeGreaterThan(Date.now());
   });
 
-  it('checks credentials: false for a bad token, and errors never carry the token', async () => {
-    expect(await client.checkCredentials()).toBe(true);
+  it('checks credentials: a bad token is a problem with its fix, and errors never carry the token', async () => {
+    expect(await client.credentialStatus()).toEqual({ ok: true, problems: [] });
     const wrong = clientFor(github.url, 'ghp_wrongtoken_abcdefghijklmnop');
-    expect(await wrong.checkCredentials()).toBe(false);
+    const status = await wrong.credentialStatus();
+    expect(status.ok).toBe(false);
+    expect(status.problems).toEqual([
+      'GitHub refuses GITHUB_TOKEN (expired or revoked): create a new token and set GITHUB_TOKEN',
+    ]);
     const error = await rejection(wrong.resolveRef(REPO, 'main'));
     expect(error.kind).toBe('bad_credentials');
     expect(`${error.message} ${error.stack ?? ''}`).not.toContain('ghp_wrongtoken');
@@ -376,11 +380,5 @@ describe('GitHub adapter: limits, credentials and bad answers', () => {
       liar.closeAllConnections();
       await new Promise((resolve) => liar.close(resolve));
     }
-  });
-
-  it('refuses GitHub App credentials it cannot use, at creation', () => {
-    expect(() =>
-      createGitHubClient({ log, userAgent: 'x', app: { appId: '1', privateKey: 'k', installationId: '2' } }),
-    ).toThrow(/GitHub App authentication is not supported/);
   });
 });

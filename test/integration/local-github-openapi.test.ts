@@ -1,4 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createAppAuth } from '@octokit/auth-app';
+import { request } from '@octokit/request';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,7 +120,7 @@ beforeAll(async () => {
   github = await startLocalGitHub({ timing: { queuedMs: 5, inProgressMs: 10 } });
   const dispatched = await answer('POST', `/repos/${REPO}/actions/workflows/deploy.yml/dispatches`, {
     ref: 'main',
-    inputs: { deploy_id: 'DSPEC001' },
+    inputs: { environment: 'staging', sha: 'main', version: 'v2025.01.11', deploy_id: 'DSPEC001' },
     return_run_details: true,
   });
   runId = (dispatched.json as { workflow_run_id: number }).workflow_run_id;
@@ -190,7 +193,11 @@ describe('local GitHub API answers match GitHub OpenAPI required properties', ()
       'POST',
       '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
       () => `/repos/${REPO}/actions/workflows/smoke.yml/dispatches`,
-      () => ({ ref: 'main', return_run_details: true }),
+      () => ({
+        ref: 'main',
+        inputs: { environment: 'staging', sha: 'main', deploy_id: 'DSPEC002' },
+        return_run_details: true,
+      }),
       200,
     ],
     [
@@ -251,6 +258,14 @@ describe('local GitHub API answers match GitHub OpenAPI required properties', ()
       200,
     ],
     ['GET', '/rate_limit', () => '/rate_limit', undefined, 200],
+    ['GET', '/repos/{owner}/{repo}', () => `/repos/${REPO}`, undefined, 200],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/contents/{path}',
+      () => `/repos/${REPO}/contents/.github/workflows/deploy.yml?ref=main`,
+      undefined,
+      200,
+    ],
   ];
 
   it.each(cases)('%s %s', async (method, route, path, body, status) => {
@@ -262,6 +277,47 @@ describe('local GitHub API answers match GitHub OpenAPI required properties', ()
       return;
     }
     expect(problems(responseSchema(route, method, status), result.json)).toEqual([]);
+  });
+
+  it('the GitHub App routes: installation and installation access token', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const app = await startLocalGitHub({
+      app: {
+        appId: 4242,
+        installationId: 77,
+        publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      },
+    });
+    try {
+      const auth = createAppAuth({
+        appId: 4242,
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        request: request.defaults({ baseUrl: app.url }),
+      });
+      const { token: jwt } = await auth({ type: 'app' });
+      const call = async (method: string, path: string) => {
+        const response = await fetch(`${app.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${jwt}`, 'user-agent': 'spec-check' },
+        });
+        return { status: response.status, json: await response.json() };
+      };
+      const installation = await call('GET', '/app/installations/77');
+      expect(installation.status).toBe(200);
+      expect(
+        problems(responseSchema('/app/installations/{installation_id}', 'GET', 200), installation.json),
+      ).toEqual([]);
+      const token = await call('POST', '/app/installations/77/access_tokens');
+      expect(token.status).toBe(201);
+      expect(
+        problems(
+          responseSchema('/app/installations/{installation_id}/access_tokens', 'POST', 201),
+          token.json,
+        ),
+      ).toEqual([]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('the check catches a missing required property and a wrong type', async () => {

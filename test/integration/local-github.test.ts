@@ -51,10 +51,11 @@ function completed(github: LocalGitHub, id?: number): Promise<LocalRun> {
   });
 }
 
+/** A deploy dispatch with the workflow contract's inputs (the shipped deploy.yml declares them all). */
 const dispatch = (github: LocalGitHub, inputs: Record<string, string>, extra: Record<string, unknown> = {}) =>
   call(github, 'POST', `/repos/${REPO}/actions/workflows/deploy.yml/dispatches`, {
     ref: 'main',
-    inputs,
+    inputs: { environment: 'staging', sha: 'main', version: 'v2025.01.11', ...inputs },
     return_run_details: true,
     ...extra,
   });
@@ -172,6 +173,7 @@ describe('local GitHub API: workflow runs', () => {
     const github = await start();
     const plain = await call(github, 'POST', `/repos/${REPO}/actions/workflows/deploy.yml/dispatches`, {
       ref: 'main',
+      inputs: { environment: 'staging', sha: 'main', version: 'v1', deploy_id: 'P' },
     });
     expect(plain.status).toBe(204);
     github.setDispatchDetails(false);
@@ -226,11 +228,14 @@ describe('local GitHub API: workflow runs', () => {
     github.holdRuns(true);
     await dispatch(github, { deploy_id: 'L1' });
     await dispatch(github, { deploy_id: 'L2' });
-    await call(github, 'POST', `/repos/${REPO}/actions/workflows/smoke.yml/dispatches`, { ref: 'main' });
+    await call(github, 'POST', `/repos/${REPO}/actions/workflows/smoke.yml/dispatches`, {
+      ref: 'main',
+      inputs: { environment: 'staging', sha: 'main', deploy_id: 'S1' },
+    });
     const all = await call(github, 'GET', `/repos/${REPO}/actions/runs?event=workflow_dispatch`);
     expect(all.body.total_count).toBe(3);
     expect(all.body.workflow_runs.map((r: { name: string }) => r.name)).toEqual([
-      'smoke',
+      'smoke S1',
       'deploy L2',
       'deploy L1',
     ]);

@@ -25,19 +25,70 @@ export function createRest(options: DiscordRestOptions): REST {
   return new REST({ version: '10', ...(options.api ? { api: options.api } : {}) }).setToken(options.token);
 }
 
-/** Registers the commands in each configured guild, in order (staging guild first). Never globally. */
+export type RegistrationChange = 'created' | 'updated' | 'unchanged';
+
+/** Keys Discord adds to what it stores, or fills with a default; they say nothing about a change. */
+const STORED_ONLY = new Set([
+  'id',
+  'application_id',
+  'guild_id',
+  'version',
+  'dm_permission',
+  'nsfw',
+  'integration_types',
+  'name_localizations',
+  'description_localizations',
+  'name_localized',
+  'description_localized',
+]);
+
+/** A command reduced to what the bot declares: defaults (false, null, empty) and stored-only keys dropped. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value)
+    .filter(([key, v]) => !STORED_ONLY.has(key) && v !== false && v !== null && v !== undefined)
+    .filter(([, v]) => !(Array.isArray(v) && v.length === 0))
+    .map(([key, v]) => [key, canonical(v)] as const)
+    .sort(([x], [y]) => x.localeCompare(y));
+  return Object.fromEntries(entries);
+}
+
+function comparable(command: object): string {
+  return JSON.stringify(canonical({ type: 1, ...command }));
+}
+
+/**
+ * Registers the commands in each configured guild, in order (staging guild first), never globally. Every
+ * command is guild-only (`contexts: [0]`). Reports per guild and command what changed since the last start.
+ */
 export async function registerCommands(options: {
   rest: REST;
   appId: string;
   guildIds: readonly string[];
   commands: readonly RegisteredCommand[];
   log: Logger;
-}): Promise<void> {
-  const body = options.commands.map((command) => command.data);
+}): Promise<Record<string, Record<string, RegistrationChange>>> {
+  const body = options.commands.map((command) => ({
+    ...command.data,
+    contexts: command.data.contexts ?? [0],
+  }));
+  const report: Record<string, Record<string, RegistrationChange>> = {};
   for (const guildId of options.guildIds) {
-    await options.rest.put(Routes.applicationGuildCommands(options.appId, guildId), { body });
-    options.log.info({ guildId, count: body.length }, 'commands registered');
+    const route = Routes.applicationGuildCommands(options.appId, guildId);
+    const before = (await options.rest.get(route)) as Record<string, unknown>[];
+    const known = new Map(before.map((c) => [String(c.name), comparable(c)]));
+    const changes: Record<string, RegistrationChange> = {};
+    for (const command of body) {
+      const was = known.get(command.name);
+      changes[command.name] =
+        was === undefined ? 'created' : was === comparable(command) ? 'unchanged' : 'updated';
+    }
+    await options.rest.put(route, { body });
+    report[guildId] = changes;
+    options.log.info({ guildId, count: body.length, changes }, 'commands registered');
   }
+  return report;
 }
 
 /** The single discord.js gateway connection (§9): only the instance holding the lease calls connect(). */

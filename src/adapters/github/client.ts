@@ -1,8 +1,8 @@
 import {
-  GitHubError,
   type CiStatus,
   type CommitInfo,
   type Comparison,
+  type CredentialStatus,
   type DispatchResult,
   type GitHubPort,
   type RateLimitInfo,
@@ -20,7 +20,8 @@ import {
   listTags,
   type TagCache,
 } from './releases.js';
-import { createOctokit, type GitHubOctokit } from './octokit.js';
+import { CredentialCheck } from './credentials.js';
+import { createOctokit, type AppAuth, type GitHubOctokit } from './octokit.js';
 import { createdSince, namesDeploy, toRun } from './runs.js';
 import {
   checkRunsSchema,
@@ -40,11 +41,8 @@ export interface GitHubClientOptions {
   /** API root; https://api.github.com unless given (the local GitHub API in the sandbox and tests). */
   readonly baseUrl?: string;
   readonly token?: string;
-  /**
-   * GitHub App credentials. Not supported in this build (@octokit/auth-app is not a dependency): passing them
-   * throws at start, so a deployment configured for an App fails loudly instead of running unauthenticated.
-   */
-  readonly app?: { readonly appId: string; readonly privateKey: string; readonly installationId: string };
+  /** A GitHub App installation (recommended): installation tokens are minted and renewed by the client. */
+  readonly app?: AppAuth;
   readonly log: Logger;
   readonly userAgent: string;
   /** Timing knobs, for tests; production leaves them at GitHub's recommended values. */
@@ -65,25 +63,24 @@ const splitRepo = (repo: string): { owner: string; repo: string } => {
 
 const authorOf = (json: CommitJson): string => json.author?.login ?? json.commit.author?.name ?? 'unknown';
 
-/** Creates the Octokit-backed GitHub port (token auth; retries rate limits and 5xx; never dispatches twice). */
+/**
+ * Creates the Octokit-backed GitHub port (a GitHub App or a token; retries rate limits and 5xx; never
+ * dispatches twice). The App wins when both are given.
+ */
 export function createGitHubClient(options: GitHubClientOptions): GitHubPort {
-  if (options.app) {
-    throw new GitHubError(
-      'bad_credentials',
-      'GitHub App authentication is not supported by this build; set GITHUB_TOKEN',
-    );
-  }
   const timing = options.timing ?? {};
   const octokit = createOctokit({
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    ...(options.token ? { token: options.token } : {}),
+    ...(options.app ? { app: options.app } : options.token ? { token: options.token } : {}),
     userAgent: options.userAgent,
     log: options.log,
     retryAfterUnitMs: timing.retryAfterUnitMs ?? 1000,
     backoffUnitMs: timing.backoffUnitMs ?? 1000,
     writeSpacingMs: timing.writeSpacingMs ?? 1000,
   });
-  return new OctokitGitHub(octokit, options.log, {
+  const kind = options.app ? 'app' : options.token ? 'token' : 'none';
+  const credentials = new CredentialCheck(octokit, kind, options.app?.installationId);
+  return new OctokitGitHub(octokit, options.log, credentials, {
     backoffUnitMs: timing.backoffUnitMs ?? 1000,
     lookupAttempts: timing.lookupAttempts ?? 5,
     lookupDelayMs: timing.lookupDelayMs ?? 2000,
@@ -96,6 +93,7 @@ class OctokitGitHub implements GitHubPort {
   constructor(
     private readonly octokit: GitHubOctokit,
     private readonly log: Logger,
+    private readonly credentials: CredentialCheck,
     private readonly timing: { backoffUnitMs: number; lookupAttempts: number; lookupDelayMs: number },
   ) {}
 
@@ -301,14 +299,7 @@ class OctokitGitHub implements GitHubPort {
     return { remaining: core.remaining, limit: core.limit, resetAt: new Date(core.reset * 1000) };
   }
 
-  async checkCredentials(): Promise<boolean> {
-    try {
-      await this.octokit.request('GET /rate_limit');
-      return true;
-    } catch (error) {
-      const failure = toGitHubError(error, 'check the credentials');
-      if (failure.kind === 'bad_credentials') return false;
-      throw failure;
-    }
+  credentialStatus(): Promise<CredentialStatus> {
+    return this.credentials.status();
   }
 }

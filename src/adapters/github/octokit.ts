@@ -1,3 +1,4 @@
+import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -6,9 +7,17 @@ import type { Logger } from '../../logger.js';
 const RetryingOctokit = Octokit.plugin(throttling, retry);
 export type GitHubOctokit = InstanceType<typeof RetryingOctokit>;
 
+/** A GitHub App installation: the App id, its private key (PEM) and the installation to act as. */
+export interface AppAuth {
+  readonly appId: string;
+  readonly privateKey: string;
+  readonly installationId: string;
+}
+
 export interface OctokitSettings {
   readonly baseUrl?: string;
   readonly token?: string;
+  readonly app?: AppAuth;
   readonly userAgent: string;
   readonly log: Logger;
   /** Milliseconds per second of GitHub's retry-after (1000; tests make it small). */
@@ -43,6 +52,50 @@ function spacedGroup(minGapMs: number): unknown {
   return { key: () => limiter };
 }
 
+/**
+ * auth-app keeps installation tokens for 59 minutes whatever GitHub says; this cache (one per client, never
+ * shared) also honours the token's `expires_at`, so a token is minted again before it runs out: a minute
+ * early for GitHub's one-hour tokens, a tenth of the lifetime for shorter ones.
+ */
+function installationTokenCache(): {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+} {
+  const entries = new Map<string, string>();
+  return {
+    get(key) {
+      const value = entries.get(key);
+      // auth-app's cache value: token|createdAt|expiresAt|…
+      const [, created = '', expires = ''] = value?.split('|') ?? [];
+      const expiresAt = Date.parse(expires);
+      const marginMs = Math.min(60_000, Math.max(0, (expiresAt - Date.parse(created)) / 10));
+      if (value === undefined || !(expiresAt - marginMs > Date.now())) {
+        entries.delete(key);
+        return undefined;
+      }
+      return value;
+    },
+    set(key, value) {
+      entries.set(key, value);
+    },
+  };
+}
+
+function authOf(settings: OctokitSettings): Record<string, unknown> {
+  if (settings.app) {
+    return {
+      authStrategy: createAppAuth,
+      auth: {
+        appId: settings.app.appId,
+        privateKey: settings.app.privateKey,
+        installationId: settings.app.installationId,
+        cache: installationTokenCache(),
+      },
+    };
+  }
+  return settings.token ? { auth: settings.token } : {};
+}
+
 export function createOctokit(settings: OctokitSettings): GitHubOctokit {
   const { log } = settings;
   const onLimit =
@@ -63,7 +116,7 @@ export function createOctokit(settings: OctokitSettings): GitHubOctokit {
   const group = spacedGroup(settings.writeSpacingMs) as never;
   return new RetryingOctokit({
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
-    ...(settings.token ? { auth: settings.token } : {}),
+    ...authOf(settings),
     userAgent: settings.userAgent,
     log: {
       debug: () => undefined,

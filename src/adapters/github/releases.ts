@@ -6,6 +6,13 @@ import { deploymentSchema, gitRefSchema, parseAnswer } from './schemas.js';
 
 /** The writes that record a release in GitHub: Deployments with their statuses, and CalVer tags. */
 
+/** GitHub refuses (422) a deployment status description over 140 characters: clamp whole characters. */
+export const DESCRIPTION_LIMIT = 140;
+export function clampDescription(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= DESCRIPTION_LIMIT ? text : `${chars.slice(0, DESCRIPTION_LIMIT - 1).join('')}…`;
+}
+
 const splitRepo = (repo: string): { owner: string; repo: string } => {
   const [owner = '', name = ''] = repo.split('/');
   return { owner, repo: name };
@@ -28,7 +35,7 @@ export async function createDeployment(
       ...splitRepo(repo),
       ref: deployment.sha,
       environment: deployment.environment,
-      description: deployment.description.slice(0, 140),
+      description: clampDescription(deployment.description),
       payload: { ...deployment.payload },
       // The bot runs its own gates (CI green, staging first); GitHub must neither merge nor re-check.
       auto_merge: false,
@@ -82,7 +89,7 @@ export async function createDeploymentStatus(
       state: status.state,
       ...(status.logUrl ? { log_url: status.logUrl } : {}),
       ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
-      ...(status.description ? { description: status.description.slice(0, 140) } : {}),
+      ...(status.description ? { description: clampDescription(status.description) } : {}),
     }),
   );
 }

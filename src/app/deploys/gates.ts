@@ -9,7 +9,7 @@ import {
 import { freezeStatus, toFreezeWindow, type FreezeWindow } from '../../domain/freeze-windows.js';
 import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
 import type { AppDeps } from '../ports/deps.js';
-import { isGitHubError, type CiStatus } from '../ports/github.js';
+import { credentialExpiryWarning, isGitHubError, type CiStatus } from '../ports/github.js';
 import { maintenanceState } from '../settings.js';
 import type { AuditNote } from '../../domain/model.js';
 import { transition } from '../pipeline/transition.js';
@@ -77,7 +77,7 @@ export async function checkGates(
   const { repos, config } = deps;
   const now = deps.clock.now();
   const repo = target.serviceConfig.repo;
-  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed] = await Promise.all([
+  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed, credentials] = await Promise.all([
     maintenanceState(repos.settings),
     repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
     repos.locks.list({ service: deploy.service, env: deploy.env }),
@@ -90,6 +90,7 @@ export async function checkGates(
       : undefined,
     ciOf(deps, repo, deploy.sha),
     target.isProd ? smokeIsRed(deps, deploy.service) : false,
+    deps.github.credentialStatus(),
   ]);
   const freeze = freezeStatus(freezeWindowsOf(deps), oneOffs, deploy.env, now);
   const busy = active.find((other) => other.id !== deploy.id);
@@ -112,7 +113,9 @@ export async function checkGates(
         : { deployed: false, verified: false },
     ci: ci.status.state,
     smokeRed,
-    credentialsOk: ci.credentialsOk,
+    credentialsOk: ci.credentialsOk && credentials.ok,
+    credentialsProblem: credentials.problems.join('; ') || undefined,
+    credentialsWarning: credentialExpiryWarning(credentials, now),
     override: deploy.override !== undefined,
     timeZone: config.timezone,
   };

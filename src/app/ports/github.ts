@@ -72,6 +72,26 @@ export interface RateLimitInfo {
   readonly resetAt: Date;
 }
 
+/** Whether the bot's GitHub credentials work, and what is wrong when they do not (§14). */
+export interface CredentialStatus {
+  readonly ok: boolean;
+  /** For people, each with its fix: "the token lacks the repo scope: …". Never a secret. */
+  readonly problems: readonly string[];
+  /** When the token stops working, as GitHub announces it; absent for tokens without expiry and for Apps. */
+  readonly expiresAt?: Date;
+}
+
+const WARN_WITHIN_MS = 7 * 86_400_000;
+
+/** "the GitHub token expires on 2026-03-01" when it does within 7 days (§14); undefined otherwise. */
+export function credentialExpiryWarning(status: CredentialStatus, now: Date): string | undefined {
+  const at = status.expiresAt;
+  if (!at || at.getTime() - now.getTime() > WARN_WITHIN_MS) return undefined;
+  return at.getTime() <= now.getTime()
+    ? `the GitHub token expired on ${at.toISOString().slice(0, 10)}`
+    : `the GitHub token expires on ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC: renew GITHUB_TOKEN`;
+}
+
 export interface GitHubPort {
   /** A branch, tag or SHA (full or abbreviated) to its commit; undefined when it names nothing. */
   resolveRef(repo: string, ref: string): Promise<CommitInfo | undefined>;
@@ -118,8 +138,11 @@ export interface GitHubPort {
   /** Every tag name starting with `prefix` (all pages). */
   listTags(repo: string, prefix: string): Promise<string[]>;
   rateLimit(): Promise<RateLimitInfo>;
-  /** False when GitHub refuses the credentials (401); throws GitHubError when GitHub cannot be asked. */
-  checkCredentials(): Promise<boolean>;
+  /**
+   * Whether the credentials are valid and may dispatch, create deployments and tags; remembered for a few
+   * minutes (and forgotten as soon as GitHub refuses them). Never throws: an unreachable GitHub is a problem.
+   */
+  credentialStatus(): Promise<CredentialStatus>;
 }
 
 export type GitHubErrorKind =

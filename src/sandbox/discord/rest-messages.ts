@@ -3,6 +3,9 @@ import { createMessage, editMessage, type MessageRecord, type NewMessage } from 
 import { ok, route, type Route, type ServerContext } from './router.js';
 import { isEmptyMessage, validateMessageBody } from './validation.js';
 
+/** The inactivity periods Discord allows a thread (minutes). */
+const THREAD_ARCHIVE_MINUTES: readonly number[] = [60, 1440, 4320, 10080];
+
 const MAX_FILES = 10;
 
 /** Validates like Discord, then stores the message. */
@@ -183,6 +186,15 @@ export function messageRoutes(ctx: ServerContext): Route[] {
             _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }],
           },
         });
+      const archive = body.json.auto_archive_duration;
+      if (archive !== undefined && !THREAD_ARCHIVE_MINUTES.includes(archive as number))
+        throw new DiscordHttpError(400, 50035, 'Invalid Form Body', {
+          auto_archive_duration: {
+            _errors: [
+              { code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {60, 1440, 4320, 10080}.' },
+            ],
+          },
+        });
       // A thread started from a message has the message's id.
       const thread = {
         id: record.message.id,
@@ -190,6 +202,7 @@ export function messageRoutes(ctx: ServerContext): Route[] {
         name,
         parentId: parent.id,
         ownerId: s.appId,
+        ...(typeof archive === 'number' ? { autoArchiveDuration: archive } : {}),
         createdAt: new Date().toISOString(),
         pins: [],
         lastMessageId: null,

@@ -32,6 +32,22 @@ function miscRoutes(ctx: ServerContext): Route[] {
     route('GET', '/users/@me', 'bot', () =>
       ok({ ...s.botUser, verified: true, mfa_enabled: false, locale: 'en-US', email: null, premium_type: 0 }),
     ),
+    // The guilds the bot is in (partial guilds, as Discord lists them).
+    route('GET', '/users/@me/guilds', 'bot', () =>
+      ok([
+        {
+          id: s.guildId,
+          name: s.guildName,
+          icon: null,
+          banner: null,
+          owner: false,
+          permissions: s.memberPermissions(s.appId),
+          features: [],
+          approximate_member_count: s.members.size,
+          approximate_presence_count: 0,
+        },
+      ]),
+    ),
     route('GET', '/applications/@me', 'bot', () =>
       ok({
         id: s.appId,

@@ -45,7 +45,9 @@ export function route(
   const pattern = template
     .split('/')
     .map((part) => {
-      if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // discord.js encodes `@me` as `%40me`; Discord accepts both.
+      if (!part.startsWith(':'))
+        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/@/g, '(?:@|%40)');
       keys.push(part.slice(1));
       return '([^/]+)';
     })

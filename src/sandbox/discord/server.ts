@@ -57,6 +57,39 @@ export class LocalDiscord extends Driver {
     return this.state.opsChannelId;
   }
 
+  /**
+   * Sets a permission overwrite on a channel (the ops channel unless given), e.g. denying the bot's role or
+   * @everyone (the guild id) a permission there: what a misconfigured server looks like to `npm run doctor`.
+   */
+  setChannelOverwrite(
+    overwrite: { id: string; type: 0 | 1; allow?: bigint; deny?: bigint },
+    channelId = this.state.opsChannelId,
+  ): void {
+    const channel = this.state.channels.get(channelId);
+    if (!channel) throw new Error(`local Discord: no channel ${channelId}`);
+    const rest = (channel.overwrites ?? []).filter((o) => o.id !== overwrite.id);
+    channel.overwrites = [
+      ...rest,
+      { id: overwrite.id, type: overwrite.type, allow: overwrite.allow ?? 0n, deny: overwrite.deny ?? 0n },
+    ];
+  }
+
+  /** Deletes a role from the guild (and from every member that had it). */
+  deleteRole(roleId: string): void {
+    if (roleId === this.state.guildId) throw new Error('local Discord: @everyone cannot be deleted');
+    this.state.roles.delete(roleId);
+    for (const member of this.state.members.values())
+      member.roleIds = member.roleIds.filter((id) => id !== roleId);
+  }
+
+  /** The thread started from `messageId`, as Discord would show it (undefined when there is none). */
+  thread(messageId: string): { name: string; autoArchiveDuration: number } | undefined {
+    const channel = this.state.channels.get(messageId);
+    return channel?.type === 11
+      ? { name: channel.name, autoArchiveDuration: channel.autoArchiveDuration ?? 1440 }
+      : undefined;
+  }
+
   /** Closes every socket and the server. */
   close(): Promise<void> {
     return this.shutdown();

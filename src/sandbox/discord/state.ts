@@ -65,9 +65,20 @@ export interface MemberRecord {
   joinedAt: string;
 }
 
+/** A channel permission overwrite: type 0 for a role (or @everyone, the guild id), 1 for a member. */
+export interface OverwriteRecord {
+  id: string;
+  type: 0 | 1;
+  allow: bigint;
+  deny: bigint;
+}
+
 export interface ChannelRecord {
   id: string;
   type: 0 | 11;
+  overwrites?: OverwriteRecord[];
+  /** Threads: minutes of inactivity before Discord archives it (60, 1440, 4320 or 10080). */
+  autoArchiveDuration?: number;
   name: string;
   parentId: string | null;
   ownerId: string | null;
@@ -258,7 +269,12 @@ export class DiscordState {
       return {
         ...base,
         position: 0,
-        permission_overwrites: [],
+        permission_overwrites: (channel.overwrites ?? []).map((o) => ({
+          id: o.id,
+          type: o.type,
+          allow: o.allow.toString(),
+          deny: o.deny.toString(),
+        })),
         topic: null,
         nsfw: false,
         last_pin_timestamp: null,
@@ -271,7 +287,7 @@ export class DiscordState {
       member_count: 1,
       thread_metadata: {
         archived: false,
-        auto_archive_duration: 1440,
+        auto_archive_duration: channel.autoArchiveDuration ?? 1440,
         archive_timestamp: channel.createdAt,
         locked: false,
         create_timestamp: channel.createdAt,

@@ -7,6 +7,8 @@ import type { Urls } from './shapes.js';
 /** What the route modules share: the records, the run engine and the server's switches. */
 export interface ApiContext {
   readonly repos: ReadonlyMap<string, RepoRecord>;
+  /** Repositories the credential cannot see: GitHub answers 404 for them, as for a repo that does not exist. */
+  readonly hidden: ReadonlySet<string>;
   readonly urls: Urls;
   readonly engine: RunEngine;
   /** Ids for deployments, statuses and the like (runs have their own). */
@@ -18,7 +20,8 @@ export interface ApiContext {
 
 /** Finds the repo in the path, or the 404 GitHub gives for a repo you cannot see. */
 export function repoOf(ctx: ApiContext, params: Readonly<Record<string, string>>): RepoRecord | ApiReply {
-  const repo = ctx.repos.get(`${params.owner ?? ''}/${params.repo ?? ''}`);
+  const name = `${params.owner ?? ''}/${params.repo ?? ''}`;
+  const repo = ctx.hidden.has(name) ? undefined : ctx.repos.get(name);
   return repo ?? errorReply(404, 'Not Found');
 }
 

@@ -43,7 +43,9 @@ export interface WorkflowRecord {
   readonly id: number;
   /** The workflow file name, e.g. deploy.yml. */
   readonly file: string;
-  readonly name: string;
+  name: string;
+  /** The file's YAML as committed on the default branch (tests may replace it). */
+  source: string;
 }
 
 export interface DeploymentRecord {

@@ -13,6 +13,14 @@ import {
 import type { RepoRecord, RunRecord } from './model.js';
 import { findWorkflow, resolveCommit } from './seed.js';
 import { runJson, workflowJson } from './shapes.js';
+import {
+  checkDispatchInputs,
+  parseWorkflowFile,
+  runNameOf,
+  type WorkflowFile,
+} from '../../adapters/github/workflow-file.js';
+
+const DISPATCH_DOCS = 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event';
 
 /** workflow_dispatch, run listing and reading, cancel and re-run. */
 export function actionsRoutes(router: Router, ctx: ApiContext): void {
@@ -41,14 +49,23 @@ export function actionsRoutes(router: Router, ctx: ApiContext): void {
     if (typeof rawInputs !== 'object' || rawInputs === null || Array.isArray(rawInputs)) {
       return errorReply(422, "Invalid request.\n\nFor 'properties/inputs', is not an object.");
     }
-    const inputs = rawInputs as Record<string, unknown>;
-    if (Object.keys(inputs).length > 25) return errorReply(422, 'Invalid request.\n\nToo many inputs.');
+    if (Object.keys(rawInputs).length > 25) return errorReply(422, 'Invalid request.\n\nToo many inputs.');
+    // GitHub reads the workflow file at the dispatched ref and refuses inputs it does not declare.
+    let file: WorkflowFile;
+    try {
+      file = parseWorkflowFile(workflow.source);
+    } catch (error) {
+      return errorReply(422, `Invalid workflow file: ${(error as Error).message}`, {
+        documentation_url: DISPATCH_DOCS,
+      });
+    }
+    const checked = checkDispatchInputs(file, rawInputs as Record<string, unknown>);
+    if (!checked.ok) return errorReply(422, checked.message, { documentation_url: DISPATCH_DOCS });
+    const { inputs } = checked;
     // The workflow checks out inputs.sha when given (as the deploy workflow does), otherwise the ref.
-    const named = typeof inputs.sha === 'string' ? resolveCommit(repo, inputs.sha) : resolveCommit(repo, ref);
+    const named = inputs.sha !== undefined ? resolveCommit(repo, inputs.sha) : resolveCommit(repo, ref);
     if (!named) return errorReply(422, `No commit found for SHA: ${String(inputs.sha)}`);
-    const deployId = typeof inputs.deploy_id === 'string' ? inputs.deploy_id : undefined;
-    // Real deploy workflows set `run-name: deploy ${{ inputs.deploy_id }}`.
-    const name = deployId ? `${workflow.name} ${deployId}` : workflow.name;
+    const name = runNameOf(file, workflow.name, inputs);
     const run = ctx.engine.create({ repo, workflow, name, headBranch: branch, headSha: named.sha, inputs });
     ctx.onDispatch(run, inputs, repo.fullName, workflow.file);
     if (field(body, 'return_run_details') !== true || !ctx.returnRunDetails()) return { status: 204 };

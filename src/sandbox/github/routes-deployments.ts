@@ -1,11 +1,87 @@
 import { isReply, repoOf, type ApiContext } from './context.js';
-import { errorReply, field, json, linkHeader, pageOf, stringField, type Router } from './http.js';
+import {
+  errorReply,
+  field,
+  json,
+  linkHeader,
+  pageOf,
+  stringField,
+  type ApiReply,
+  type Router,
+} from './http.js';
 import type { DeploymentRecord } from './model.js';
 import { isoSeconds } from './runs.js';
 import { resolveCommit } from './seed.js';
 import { deploymentJson, deploymentStatusJson } from './shapes.js';
 
 const STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
+
+type FieldType = 'string' | 'boolean' | 'string[]' | 'object|string' | 'string|null';
+
+/** The JSON types GitHub's schema gives each body field of the two POSTs. */
+const DEPLOYMENT_FIELDS: Readonly<Record<string, FieldType>> = {
+  ref: 'string',
+  task: 'string',
+  auto_merge: 'boolean',
+  required_contexts: 'string[]',
+  payload: 'object|string',
+  environment: 'string',
+  description: 'string|null',
+  transient_environment: 'boolean',
+  production_environment: 'boolean',
+};
+const STATUS_FIELDS: Readonly<Record<string, FieldType>> = {
+  state: 'string',
+  target_url: 'string',
+  log_url: 'string',
+  description: 'string',
+  environment: 'string',
+  environment_url: 'string',
+  auto_inactive: 'boolean',
+};
+
+function fits(value: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'string[]':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    case 'object|string':
+      return (
+        typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value))
+      );
+    case 'string|null':
+      return typeof value === 'string' || value === null;
+  }
+}
+
+/** GitHub's 422 for a body field of the wrong JSON type: `For 'properties/x', 5 is not a string.` */
+function typeProblem(body: unknown, fields: Readonly<Record<string, FieldType>>): ApiReply | undefined {
+  if (body === undefined) return undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return errorReply(422, `Invalid request.\n\n${JSON.stringify(body)} is not an object.`);
+  }
+  for (const [key, type] of Object.entries(fields)) {
+    const value = (body as Record<string, unknown>)[key];
+    if (value !== undefined && !fits(value, type)) {
+      const wanted =
+        type === 'string[]'
+          ? 'an array'
+          : type === 'boolean'
+            ? 'a boolean'
+            : type === 'object|string'
+              ? 'an object'
+              : 'a string';
+      return errorReply(
+        422,
+        `Invalid request.\n\nFor 'properties/${key}', ${JSON.stringify(value)} is not ${wanted}.`,
+      );
+    }
+  }
+  return undefined;
+}
 
 /** GitHub Deployments and their statuses. */
 export function deploymentRoutes(router: Router, ctx: ApiContext): void {
@@ -14,6 +90,8 @@ export function deploymentRoutes(router: Router, ctx: ApiContext): void {
   router.add('POST', base, ({ params, body }) => {
     const repo = repoOf(ctx, params);
     if (isReply(repo)) return repo;
+    const mistyped = typeProblem(body, DEPLOYMENT_FIELDS);
+    if (mistyped) return mistyped;
     const ref = stringField(body, 'ref');
     if (!ref) return errorReply(422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
     const commit = resolveCommit(repo, ref);
@@ -82,6 +160,8 @@ export function deploymentRoutes(router: Router, ctx: ApiContext): void {
     if (isReply(repo)) return repo;
     const deployment = repo.deployments.find((d) => String(d.id) === params.id);
     if (!deployment) return errorReply(404, 'Not Found');
+    const mistyped = typeProblem(body, STATUS_FIELDS);
+    if (mistyped) return mistyped;
     const state = stringField(body, 'state');
     if (!state || !STATES.includes(state)) {
       return errorReply(
@@ -89,12 +169,26 @@ export function deploymentRoutes(router: Router, ctx: ApiContext): void {
         `Invalid request.\n\nNo subschema in "anyOf" matched.\n"state" is not a permitted key.`,
       );
     }
+    const description = stringField(body, 'description') ?? '';
+    // GitHub counts characters (code points), not UTF-16 units.
+    if (Array.from(description).length > 140) {
+      return errorReply(422, 'Validation Failed', {
+        errors: [
+          {
+            resource: 'DeploymentStatus',
+            code: 'custom',
+            field: 'description',
+            message: 'description is too long (maximum is 140 characters)',
+          },
+        ],
+      });
+    }
     const now = isoSeconds(Date.now());
     const status = {
       id: ctx.nextId(),
       deploymentId: deployment.id,
       state,
-      description: (stringField(body, 'description') ?? '').slice(0, 140),
+      description,
       logUrl: stringField(body, 'log_url') ?? stringField(body, 'target_url') ?? '',
       environmentUrl: stringField(body, 'environment_url') ?? '',
       environment: stringField(body, 'environment') ?? deployment.environment,

@@ -1,5 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { CommitRecord, GitPerson, RepoRecord, WorkflowRecord } from './model.js';
+import { parseWorkflowFile } from '../../adapters/github/workflow-file.js';
+
+/** A workflow file a seeded repository carries: its file name and YAML. */
+export interface WorkflowSeed {
+  readonly file: string;
+  readonly source: string;
+}
+
+/** The workflow's display name: the file's `name:`, else the file name without extension. */
+export function workflowNameOf(file: string, source: string): string {
+  try {
+    return parseWorkflowFile(source).name ?? file.replace(/\.ya?ml$/, '');
+  } catch {
+    return file.replace(/\.ya?ml$/, '');
+  }
+}
 
 /** A deterministic 40-hex SHA for whatever text identifies the object. */
 export function fakeSha(...parts: readonly (string | number)[]): string {
@@ -24,7 +40,7 @@ const MESSAGES = [
 const SEED_START = Date.UTC(2025, 0, 6, 9, 30, 0);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function createRepo(fullName: string, id: number, workflowFiles: readonly string[]): RepoRecord {
+export function createRepo(fullName: string, id: number, workflowFiles: readonly WorkflowSeed[]): RepoRecord {
   const [owner = '', name = ''] = fullName.split('/');
   const repo: RepoRecord = {
     id,
@@ -35,10 +51,11 @@ export function createRepo(fullName: string, id: number, workflowFiles: readonly
     branches: new Map(),
     tags: new Map(),
     ciStates: new Map(),
-    workflows: workflowFiles.map((file, index) => ({
+    workflows: workflowFiles.map(({ file, source }, index) => ({
       id: id * 1000 + index + 1,
       file,
-      name: file.replace(/\.ya?ml$/, ''),
+      name: workflowNameOf(file, source),
+      source,
     })),
     runs: [],
     deployments: [],

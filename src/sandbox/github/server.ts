@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isCaller, LocalGitHubAuth, type AppCredential } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorReply, json, Router, type ApiReply } from './http.js';
 import type { CiState, RepoRecord, RunRecord } from './model.js';
@@ -10,7 +11,9 @@ import { actionsRoutes } from './routes-actions.js';
 import { deploymentRoutes } from './routes-deployments.js';
 import { gitRoutes } from './routes-git.js';
 import { RunEngine, type RunAction, type RunTiming } from './runs.js';
-import { createRepo, makeCommit, resolveCommit } from './seed.js';
+import { repoRoutes } from './routes-repos.js';
+import { createRepo, makeCommit, resolveCommit, workflowNameOf, type WorkflowSeed } from './seed.js';
+import { exampleWorkflowSource } from './workflow-file.js';
 import { minimalRepository, runJson, simpleUser, workflowJson, type Urls } from './shapes.js';
 import { WebhookSender, type WebhookTarget } from './webhook.js';
 import {
@@ -27,12 +30,21 @@ export type { LocalGitHubEvents, LocalRun, RecordedRequest, RequestMatcher } fro
 export interface LocalGitHubOptions {
   /** Repositories to seed, "owner/name". */
   readonly repos?: readonly string[];
-  /** Workflow files every repository has (default deploy.yml and smoke.yml). */
-  readonly workflows?: readonly string[];
+  /**
+   * Workflow files every repository has (default deploy.yml and smoke.yml). A bare file name carries the
+   * shipped example of that kind (examples/workflows/smoke.yml for a smoke workflow, deploy.yml otherwise).
+   */
+  readonly workflows?: readonly (string | WorkflowSeed)[];
   readonly port?: number;
   readonly timing?: Partial<RunTiming>;
   /** When set, every request must carry this token (`token X` or `Bearer X`), else 401. */
   readonly token?: string;
+  /** The token's expiry, sent as `github-authentication-token-expiration`; past it the token gets 401. */
+  readonly tokenExpiresAt?: Date;
+  /** The token's classic scopes, sent as `x-oauth-scopes` (default repo, workflow). */
+  readonly tokenScopes?: readonly string[];
+  /** A GitHub App: JWTs verified with its public key mint installation tokens that expire. */
+  readonly app?: AppCredential;
   readonly webhook?: WebhookTarget;
   /** False: dispatch answers 204 even when run details are asked for (GitHub before 2025). */
   readonly dispatchDetails?: boolean;
@@ -49,6 +61,8 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
   private readonly recorded: RecordedRequest[] = [];
   private readonly injected: Injected[] = [];
   private readonly rate = new RateLimit();
+  private readonly auth: LocalGitHubAuth;
+  private readonly hidden = new Set<string>();
   private readonly engine: RunEngine;
   private readonly webhook: WebhookSender | undefined;
   private dispatchDetails: boolean;
@@ -63,6 +77,16 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     super();
     this.url = url;
     this.dispatchDetails = options.dispatchDetails ?? true;
+    this.auth = new LocalGitHubAuth(
+      options.token === undefined
+        ? undefined
+        : {
+            token: options.token,
+            ...(options.tokenExpiresAt ? { expiresAt: options.tokenExpiresAt } : {}),
+            ...(options.tokenScopes ? { scopes: options.tokenScopes } : {}),
+          },
+      options.app,
+    );
     this.webhook = options.webhook ? new WebhookSender(options.webhook) : undefined;
     const timing = { queuedMs: 500, inProgressMs: 2000, ...options.timing };
     this.engine = new RunEngine(timing, (run, action) => {
@@ -71,6 +95,7 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     const urls: Urls = { api: url, html: options.htmlUrl ?? 'https://github.com' };
     const ctx: ApiContext = {
       repos,
+      hidden: this.hidden,
       urls,
       engine: this.engine,
       nextId: () => this.nextId++,
@@ -80,6 +105,8 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     };
     const router = new Router();
     router.add('GET', '/rate_limit', () => json(this.rate.overview()));
+    this.auth.routes(router, urls);
+    repoRoutes(router, ctx);
     gitRoutes(router, ctx);
     actionsRoutes(router, ctx);
     deploymentRoutes(router, ctx);
@@ -90,7 +117,9 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
 
   static async start(options: LocalGitHubOptions = {}): Promise<LocalGitHub> {
     const names = options.repos ?? ['example-org/api', 'example-org/web'];
-    const workflows = options.workflows ?? ['deploy.yml', 'smoke.yml'];
+    const workflows: WorkflowSeed[] = (options.workflows ?? ['deploy.yml', 'smoke.yml']).map((w) =>
+      typeof w === 'string' ? { file: w, source: exampleWorkflowSource(w) } : w,
+    );
     const repos = new Map(
       names.map((name, index) => [name, createRepo(name, 700_100 + index, workflows)] as const),
     );
@@ -143,6 +172,38 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
   ): void {
     for (let i = 0; i < (options.times ?? 1); i++)
       this.injected.push({ matcher, status, after: options.after ?? false });
+  }
+
+  /** Replaces a workflow file's YAML in every repo that has it (or only in `repo`). */
+  setWorkflowFile(file: string, source: string, repo?: string): void {
+    for (const record of this.repos.values()) {
+      if (repo && record.fullName !== repo) continue;
+      const workflow = record.workflows.find((w) => w.file === file);
+      if (workflow) {
+        workflow.source = source;
+        workflow.name = workflowNameOf(file, source);
+      }
+    }
+  }
+
+  /** The credential loses access to `repo`: every route of it answers 404, as GitHub does. */
+  hideRepo(repo: string): void {
+    this.hidden.add(repo);
+  }
+
+  /** The token (or App installation) is revoked: every request answers 401 Bad credentials. */
+  revokeCredentials(): void {
+    this.auth.revoke();
+  }
+
+  /** Installation tokens minted from now on live `ms` (GitHub: an hour). */
+  setInstallationTokenTtl(ms: number): void {
+    this.auth.setTokenTtl(ms);
+  }
+
+  /** How many installation tokens the App has minted. */
+  installationTokensMinted(): number {
+    return this.auth.minted;
   }
 
   /** Dispatch answers with run details (true, the 2025 API) or 204 only (false). */
@@ -291,13 +352,29 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     body: unknown,
     req: IncomingMessage,
   ): ApiReply {
-    if (this.options.token !== undefined) {
-      const auth = req.headers.authorization ?? '';
-      const given = /^(?:token|bearer)\s+(.+)$/i.exec(auth)?.[1];
-      if (given !== this.options.token) {
-        return errorReply(401, 'Bad credentials', { documentation_url: 'https://docs.github.com/rest' });
-      }
+    // GitHub refuses requests without a User-Agent (403, before it looks at the credentials).
+    if (!req.headers['user-agent']) {
+      return errorReply(
+        403,
+        'Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).',
+      );
     }
+    const caller = this.auth.authenticate(path, req.headers);
+    if (!isCaller(caller)) return caller;
+    const reply = this.route(router, method, path, query, body, req);
+    return Object.keys(caller.headers).length > 0
+      ? { ...reply, headers: { ...caller.headers, ...reply.headers } }
+      : reply;
+  }
+
+  private route(
+    router: Router,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+    req: IncomingMessage,
+  ): ApiReply {
     const limited = this.rate.takeForced();
     if (limited) return limited;
     const before = this.takeInjected(method, path, false);

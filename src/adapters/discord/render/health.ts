@@ -21,9 +21,22 @@ function freezeLine(report: HealthReport): string {
   return now + upcoming;
 }
 
+/** ✅ valid, ⚠️ valid but expiring within 7 days, ❌ with what is wrong (§14). */
+export function credentialsLine(credentials: HealthReport['githubCredentials']): string {
+  if (credentials === 'unavailable') return '❓ could not be checked';
+  if (!credentials.ok) return credentials.problems.map((p) => `❌ ${userText(p, 300)}`).join('\n');
+  return credentials.warning ? `⚠️ ${userText(credentials.warning, 200)}` : '✅ valid';
+}
+
 /** The /health answer (§9): one embed, readable at a glance. */
 export function renderHealth(report: HealthReport): MessageView {
-  const healthy = report.mongoMs !== 'unreachable' && report.githubRateLimit !== 'unavailable';
+  const credentials = report.githubCredentials;
+  const healthy =
+    report.mongoMs !== 'unreachable' &&
+    report.githubRateLimit !== 'unavailable' &&
+    credentials !== 'unavailable' &&
+    credentials.ok &&
+    credentials.warning === undefined;
   const jobs =
     report.jobs === 'unavailable'
       ? 'unavailable'
@@ -59,6 +72,7 @@ export function renderHealth(report: HealthReport): MessageView {
       },
       { name: 'Jobs', value: jobs, inline: true },
       { name: 'GitHub rate limit', value: github, inline: false },
+      { name: 'GitHub credentials', value: credentialsLine(credentials), inline: false },
       {
         name: 'Maintenance',
         value: report.maintenance ? `ON — ${report.maintenance.reason} (by ${report.maintenance.by})` : 'off',
