@@ -33,7 +33,10 @@ describe('migrations runner', () => {
   });
 
   it('applies the project migrations once: the second run applies nothing, and the unique lock index holds', async () => {
-    expect((await runMigrations({ db: mongo(), log })).map((m) => m.id)).toEqual(['0001-init']);
+    expect((await runMigrations({ db: mongo(), log })).map((m) => m.id)).toEqual([
+      '0001-init',
+      '0002-deploy-outbox',
+    ]);
     expect(await runMigrations({ db: mongo(), log })).toEqual([]);
     const names = (await mongo().collection('locks').indexes()).map((i) => i.name);
     expect(names).toContain('locks_service_env_kind_unique');
@@ -97,6 +100,24 @@ describe('migrations runner', () => {
   });
 });
 
+describe('0002-deploy-outbox', () => {
+  const older = testDatabase('migrate-outbox');
+  it('turns the "CODE: reason" strings of older versions into { code, reason }, once', async () => {
+    const deploys = older.connection.db!.collection<{ _id: string; waitingFor?: unknown }>('deploys');
+    await deploys.insertMany([
+      { _id: 'DOLD00001', waitingFor: 'FROZEN: Release freeze until Sat 22:00' },
+      { _id: 'DOLD00002', waitingFor: 'a reason with no code' },
+      { _id: 'DNEW00003', waitingFor: { code: 'LOCKED', reason: 'Locked (manual): db work' } },
+    ]);
+    await runMigrations({ db: older.connection.db!, log });
+    const byId = async (id: string) => (await deploys.findOne({ _id: id }))?.waitingFor;
+    expect(await byId('DOLD00001')).toEqual({ code: 'FROZEN', reason: 'Release freeze until Sat 22:00' });
+    expect(await byId('DOLD00002')).toEqual({ code: 'BUSY', reason: 'a reason with no code' });
+    expect(await byId('DNEW00003')).toEqual({ code: 'LOCKED', reason: 'Locked (manual): db work' });
+    expect(await runMigrations({ db: older.connection.db!, log })).toEqual([]);
+  });
+});
+
 describe('npm run migrate', () => {
   const cli = testDatabase('migrate-cli');
   const migrate = (env: Record<string, string | undefined>) =>
@@ -110,7 +131,7 @@ describe('npm run migrate', () => {
     const first = migrate({ MONGODB_URI: cli.uri });
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(
-      /applied 0001-init: create collections and indexes\n.*applied 1 migration\n/s,
+      /applied 0001-init: create collections and indexes\n.*applied 0002-deploy-outbox: .*applied 2 migrations\n/s,
     );
     expect(first.status).toBe(0);
     const second = migrate({ MONGODB_URI: cli.uri });
