@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { smokeKey, type SmokeState } from '../../src/app/deploys/smoke-state.js';
 import { RunWatch } from '../../src/app/deploys/track.js';
 import type { AppDeps } from '../../src/app/ports/deps.js';
-import { SMOKE_RUN_LIMIT_MS, type SmokeReport } from '../../src/app/smoke.js';
+import {
+  NIGHTLY_SMOKE_CHECK_JOB,
+  SMOKE_RUN_LIMIT_MS,
+  smokeNightKey,
+  type SmokeReport,
+} from '../../src/app/smoke.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { recordingJobs, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
 import { checkTicks, runTick, runTicks, startNight } from './smoke-night.js';
@@ -173,12 +178,60 @@ describe('nightly smoke runs', () => {
 
   it('a start agenda runs again for the same night dispatches nothing twice', async () => {
     const n = await harness();
+    // No run details from the dispatch: the second start must find the run by its deploy_id.
+    n.h.github.setDispatchDetails(false);
     await startNight(n.deps, { nightId: 'DNIGHT001' });
     await startNight(n.deps, { nightId: 'DNIGHT001' });
     await drive(n);
 
     expect(smokeRuns(n)).toHaveLength(1);
     expect(n.summaries).toHaveLength(1);
+  });
+
+  it('a run GitHub fails to read is read again on the next tick', async () => {
+    const n = await harness();
+    await startNight(n.deps);
+    n.h.github.failNextRequest({ method: 'GET', path: /\/actions\/runs\/\d+$/ }, 404);
+    await runTick(n.deps, checkTicks(n.h.jobs.scheduled)[0]!);
+    expect(checkTicks(n.h.jobs.scheduled)).toHaveLength(2);
+    expect(n.summaries).toHaveLength(0);
+
+    await drive(n);
+
+    expect(n.summaries[0]?.results[0]).toMatchObject({ service: 'api', outcome: 'green' });
+  });
+
+  it('a concluder that died holding the night: the next tick after its lease concludes, once', async () => {
+    const n = await harness();
+    n.h.github.holdRuns(true);
+    await startNight(n.deps);
+    const first = checkTicks(n.h.jobs.scheduled)[0]!;
+    const nightId = String(first.data.nightId);
+    n.clock.advance(SMOKE_RUN_LIMIT_MS);
+    await n.deps.repos.leases.acquire(smokeNightKey(nightId), 'dead-instance', 5 * 60_000, n.clock.now());
+
+    await runTick(n.deps, first);
+    expect(n.summaries).toHaveLength(0);
+    expect(checkTicks(n.h.jobs.scheduled)).toHaveLength(2);
+
+    n.clock.advance(60_000);
+    await runTick(n.deps, checkTicks(n.h.jobs.scheduled).at(-1)!);
+    expect(n.summaries).toHaveLength(0); // the lease still holds a minute later
+    n.clock.advance(5 * 60_000);
+    await runTick(n.deps, checkTicks(n.h.jobs.scheduled).at(-1)!);
+    expect(n.summaries).toHaveLength(1);
+    expect(n.summaries[0]?.results[0]).toMatchObject({
+      outcome: 'red',
+      detail: 'the smoke run did not finish in time',
+    });
+    n.h.github.holdRuns(false);
+  });
+
+  it('a tick for a night nobody recorded is dropped', async () => {
+    const n = await harness();
+    await runTick(n.deps, { name: NIGHTLY_SMOKE_CHECK_JOB, data: { nightId: 'DUNKNOWN1', tick: 1 } });
+    expect(n.h.jobs.scheduled).toHaveLength(0);
+    expect(n.summaries).toHaveLength(0);
   });
 
   it('a restart between ticks: a new instance over the same database continues the night', async () => {
