@@ -161,10 +161,11 @@ async function readOne(
       runId = found.id;
       runUrl = found.htmlUrl;
     }
+    // Read without an ETag: a night reads each run a few dozen times at most.
     const read = await deps.github.getRun(config.repo, runId);
-    if (read.notModified) return { ...entry, runId, ...(runUrl ? { runUrl } : {}) };
-    const { run } = read;
-    if (run.status !== 'completed') return { ...entry, runId, runUrl: run.htmlUrl };
+    const run = read.notModified ? undefined : read.run;
+    const url = run?.htmlUrl ?? runUrl;
+    if (run?.status !== 'completed') return { ...entry, runId, ...(url ? { runUrl: url } : {}) };
     const conclusion = run.conclusion ?? 'unknown';
     return {
       ...entry,

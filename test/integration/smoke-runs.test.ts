@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { smokeKey, type SmokeState } from '../../src/app/deploys/smoke-state.js';
 import { RunWatch } from '../../src/app/deploys/track.js';
 import type { AppDeps } from '../../src/app/ports/deps.js';
+import type { GitHubPort } from '../../src/app/ports/github.js';
 import {
   NIGHTLY_SMOKE_CHECK_JOB,
   SMOKE_RUN_LIMIT_MS,
@@ -79,6 +80,25 @@ describe('nightly smoke runs', () => {
     expect(await nightlyAudit(n.deps)).toEqual([
       expect.objectContaining({ service: 'api', outcome: 'green', env: 'staging' }),
     ]);
+  });
+
+  it('a dispatch that does not say which run it started: the ticks find the run by its deploy_id', async () => {
+    const n = await harness();
+    const github = n.deps.github;
+    // The port allows an answer without the run (GitHub's 204 before 2025, or a lookup that came up empty).
+    // The client is a class instance: derive from it rather than spread it, so its methods stay.
+    const quiet = Object.create(github) as GitHubPort;
+    quiet.dispatch = async (...args) => (await github.dispatch(...args), {});
+    const deps: AppDeps = { ...n.deps, github: quiet };
+
+    await startNight(deps);
+    await runTicks(deps, n.h.jobs.scheduled, { moveClockTo: (at) => n.clock.set(at) });
+
+    expect(n.summaries[0]?.results[0]).toMatchObject({
+      service: 'api',
+      outcome: 'green',
+      runUrl: expect.stringMatching(/\/actions\/runs\/\d+$/),
+    });
   });
 
   it('a red night: the failed run turns the service red, with its link', async () => {
