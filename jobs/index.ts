@@ -4,6 +4,7 @@ import { deployOutbox } from './deploy-outbox.js';
 import { dispatchCheck } from './dispatch-check.js';
 import { emergencyAck } from './emergency-ack.js';
 import { nightlySmoke } from './nightly-smoke.js';
+import { nightlySmokeCheck } from './nightly-smoke-check.js';
 import { freezeAnnounce } from './freeze-announce.js';
 import { freezePlan } from './freeze-plan.js';
 import { offerQueuedJob } from './offer-queued.js';
@@ -23,4 +24,5 @@ export const jobs: readonly RegisteredJob[] = [
   verifyDeploy,
   emergencyAck,
   nightlySmoke,
+  nightlySmokeCheck,
 ];

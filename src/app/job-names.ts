@@ -6,3 +6,7 @@ export const EMERGENCY_ACK_JOB = 'emergency-ack';
 export const DISPATCH_CHECK_JOB = 'dispatch-check';
 /** The outbox's safety net: works every deploy with pending effects. */
 export const OUTBOX_JOB = 'deploy-outbox';
+/** Starts a night of the nightly smoke (cron, or `/smoke run`). */
+export const NIGHTLY_SMOKE_JOB = 'nightly-smoke';
+/** One look at a night's smoke runs; schedules the next until the night concludes. */
+export const NIGHTLY_SMOKE_CHECK_JOB = 'nightly-smoke-check';
