@@ -83,7 +83,12 @@ async function change(
 ): Promise<Deploy | undefined> {
   let current: Deploy | undefined = deploy;
   for (let attempt = 0; attempt < ATTEMPTS && current; attempt++) {
-    if (!guardHolds(current, what.guard)) return undefined;
+    if (!guardHolds(current, what.guard)) {
+      // The caller's copy may be older than the record: decide on the record itself once.
+      if (attempt > 0) return undefined;
+      current = await deps.repos.deploys.get(deploy.id);
+      if (!current || !guardHolds(current, what.guard)) return undefined;
+    }
     const now = deps.clock.now();
     const seq = current.rev + 1;
     const after = { ...current, ...what.patch, rev: seq } as Deploy;

@@ -168,7 +168,10 @@ describe('/health report', () => {
       ...deps,
       db: { ping: () => Promise.reject(new Error('connection refused')) },
       jobs: { ...deps.jobs, stats: () => Promise.reject(new Error('agenda stopped')) },
-      github: { ...deps.github, rateLimit: () => Promise.reject(new Error('bad credentials')) },
+      // The real client (a class: its methods live on the prototype), with rateLimit failing.
+      github: Object.assign(Object.create(deps.github) as AppDeps['github'], {
+        rateLimit: () => Promise.reject(new Error('bad credentials')),
+      }),
       repos: {
         ...deps.repos,
         freezes: { ...deps.repos.freezes, overlapping: () => Promise.reject(new Error('timeout')) },
