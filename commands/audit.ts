@@ -1,49 +1,47 @@
-import { SlashCommandBuilder } from 'discord.js';
 import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
+import { option } from '../src/adapters/discord/command-options.js';
 import { renderAudit } from '../src/adapters/discord/render/history.js';
 import { parseDuration } from '../src/domain/duration.js';
 
-const since = z
-  .string()
-  .trim()
-  .max(40)
-  .transform((text, ctx) => {
-    const ago = parseDuration(text);
-    if (ago !== undefined) return { ago };
-    const at = Date.parse(text);
-    if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(at)) return { at: new Date(at) };
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a duration like "24h" or "7d", or a date like 2026-11-01',
-    });
-    return z.NEVER;
+/** How far back: a duration ago, or a date. */
+function readSince(text: string, ctx: z.RefinementCtx): { ago: number } | { at: Date } {
+  const ago = parseDuration(text);
+  if (ago !== undefined) return { ago };
+  const at = Date.parse(text);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(at)) return { at: new Date(at) };
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be a duration like "24h" or "7d", or a date like 2026-11-01',
   });
+  return z.NEVER;
+}
 
 /** /audit [service] [actor] [since] [format] — anyone may view (§3, §10); CSV or JSON attachment. */
 export const audit = defineCommand({
-  data: new SlashCommandBuilder()
-    .setName('audit')
-    .setDescription('Audit entries, newest first, with an optional CSV or JSON export')
-    .addStringOption((o) => o.setName('service').setDescription('Only this service').setAutocomplete(true))
-    .addUserOption((o) => o.setName('actor').setDescription('Only what this person did'))
-    .addStringOption((o) => o.setName('since').setDescription('"24h", "7d" or a date (2026-11-01)'))
-    .addStringOption((o) =>
-      o
-        .setName('format')
-        .setDescription('Attach every matching entry')
-        .addChoices({ name: 'CSV', value: 'csv' }, { name: 'JSON', value: 'json' }),
-    )
-    .toJSON(),
-  options: z.object({
-    service: z.string().trim().min(1).max(40).optional(),
-    actor: z
-      .string()
-      .regex(/^\d{5,20}$/)
-      .optional(),
-    since: since.optional(),
-    format: z.enum(['csv', 'json']).optional(),
-  }),
+  name: 'audit',
+  description: 'Audit entries, newest first, with an optional CSV or JSON export',
+  options: {
+    service: option.string({
+      description: 'Only this service',
+      autocomplete: true,
+      minLength: 1,
+      maxLength: 40,
+    }),
+    actor: option.user({ description: 'Only what this person did' }),
+    since: option.string({
+      description: '"24h", "7d" or a date (2026-11-01)',
+      maxLength: 40,
+      parse: (base) => base.transform(readSince),
+    }),
+    format: option.choice({
+      description: 'Attach every matching entry',
+      choices: [
+        { name: 'CSV', value: 'csv' },
+        { name: 'JSON', value: 'json' },
+      ],
+    }),
+  },
   ephemeral: true,
   async run({ options, deps }) {
     const now = deps.clock.now();

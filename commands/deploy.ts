@@ -1,44 +1,39 @@
-import { SlashCommandBuilder } from 'discord.js';
-import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
+import { option } from '../src/adapters/discord/command-options.js';
 import { renderProgress } from '../src/adapters/discord/render/progress.js';
 import { requestDeploy } from '../src/app/deploys/request.js';
 
-const name = z.string().trim().min(1, 'is required').max(40, 'is too long');
+/** A service or environment name, picked from the suggestions. */
+export const targetOption = (description: string) =>
+  option.string({
+    description,
+    required: true,
+    autocomplete: true,
+    minLength: 1,
+    maxLength: 40,
+    tooShort: 'is required',
+    tooLong: 'is too long',
+  });
 
 /** /deploy service env [ref] [reason] — R4 or R5 (§3, §4.1). */
 export const deploy = defineCommand({
-  data: new SlashCommandBuilder()
-    .setName('deploy')
-    .setDescription('Deploy a service to an environment (prod needs an R5 approval)')
-    .addStringOption((o) =>
-      o.setName('service').setDescription('The service').setRequired(true).setAutocomplete(true),
-    )
-    .addStringOption((o) =>
-      o.setName('env').setDescription('The environment').setRequired(true).setAutocomplete(true),
-    )
-    .addStringOption((o) =>
-      o
-        .setName('ref')
-        .setDescription('Branch, tag or SHA (default: the service default ref)')
-        .setMaxLength(200),
-    )
-    .addStringOption((o) =>
-      o.setName('reason').setDescription('Why (shown on the card, 500 characters at most)').setMaxLength(500),
-    )
-    .toJSON(),
-  options: z.object({
-    service: name,
-    env: name,
-    ref: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200, 'is too long (200 characters at most)')
-      .regex(/^[\w./-]+$/, 'must be a branch, tag or commit SHA')
-      .optional(),
-    reason: z.string().trim().max(500, 'is too long: keep it under 500 characters').optional(),
-  }),
+  name: 'deploy',
+  description: 'Deploy a service to an environment (prod needs an R5 approval)',
+  options: {
+    service: targetOption('The service'),
+    env: targetOption('The environment'),
+    ref: option.string({
+      description: 'Branch, tag or SHA (default: the service default ref)',
+      minLength: 1,
+      maxLength: 200,
+      parse: (base) => base.regex(/^[\w./-]+$/, 'must be a branch, tag or commit SHA'),
+    }),
+    reason: option.string({
+      description: 'Why (shown on the card, 500 characters at most)',
+      maxLength: 500,
+      tooLong: 'is too long: keep it under 500 characters',
+    }),
+  },
   ephemeral: true,
   async run({ options, actor, deps }) {
     const { progress } = await requestDeploy(deps, {

@@ -1,24 +1,28 @@
-import { SlashCommandBuilder } from 'discord.js';
-import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
+import { option } from '../src/adapters/discord/command-options.js';
 import { renderHistory } from '../src/adapters/discord/render/history.js';
 import { resolveTarget } from '../src/app/deploys/context.js';
 import { UserFacingError } from '../src/domain/errors.js';
 
 /** /history service [env] — anyone (§3, §10). */
 export const history = defineCommand({
-  data: new SlashCommandBuilder()
-    .setName('history')
-    .setDescription('Recent deploys of a service')
-    .addStringOption((o) =>
-      o.setName('service').setDescription('The service').setRequired(true).setAutocomplete(true),
-    )
-    .addStringOption((o) => o.setName('env').setDescription('Only this environment').setAutocomplete(true))
-    .toJSON(),
-  options: z.object({
-    service: z.string().trim().min(1).max(40),
-    env: z.string().trim().min(1).max(40).optional(),
-  }),
+  name: 'history',
+  description: 'Recent deploys of a service',
+  options: {
+    service: option.string({
+      description: 'The service',
+      required: true,
+      autocomplete: true,
+      minLength: 1,
+      maxLength: 40,
+    }),
+    env: option.string({
+      description: 'Only this environment',
+      autocomplete: true,
+      minLength: 1,
+      maxLength: 40,
+    }),
+  },
   ephemeral: true,
   async run({ options, deps }) {
     if (!deps.config.services[options.service]) {

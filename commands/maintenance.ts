@@ -1,34 +1,24 @@
-import { SlashCommandBuilder } from 'discord.js';
-import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
+import { option } from '../src/adapters/discord/command-options.js';
 import { setMaintenance } from '../src/app/maintenance.js';
 import { userText } from '../src/domain/text.js';
 
-const reason = z.string().trim().min(3, 'give a few words').max(500, 'is too long (500 characters at most)');
+const reason = option.string({
+  description: 'Why',
+  required: true,
+  minLength: 3,
+  maxLength: 500,
+  tooShort: 'give a few words',
+});
 
 /** /maintenance on|off reason — R5 (§3, §7): deploys refused and non-critical jobs paused while on. */
 export const maintenance = defineCommand({
-  data: new SlashCommandBuilder()
-    .setName('maintenance')
-    .setDescription('Maintenance mode: refuse deploys and pause non-critical jobs (R5)')
-    .addSubcommand((s) =>
-      s
-        .setName('on')
-        .setDescription('Turn maintenance on')
-        .addStringOption((o) =>
-          o.setName('reason').setDescription('Why').setRequired(true).setMaxLength(500),
-        ),
-    )
-    .addSubcommand((s) =>
-      s
-        .setName('off')
-        .setDescription('Turn maintenance off')
-        .addStringOption((o) =>
-          o.setName('reason').setDescription('Why').setRequired(true).setMaxLength(500),
-        ),
-    )
-    .toJSON(),
-  options: z.object({ subcommand: z.enum(['on', 'off']), reason }),
+  name: 'maintenance',
+  description: 'Maintenance mode: refuse deploys and pause non-critical jobs (R5)',
+  subcommands: {
+    on: { description: 'Turn maintenance on', options: { reason } },
+    off: { description: 'Turn maintenance off', options: { reason } },
+  },
   ephemeral: true,
   async run({ options, actor, deps }) {
     const on = options.subcommand === 'on';

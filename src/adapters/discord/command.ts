@@ -9,6 +9,15 @@ import type { z } from 'zod';
 import type { AppDeps } from '../../app/ports/deps.js';
 import type { Actor } from '../../domain/model.js';
 import type { Logger } from '../../logger.js';
+import {
+  declareOptions,
+  declareSubcommands,
+  type CommandHead,
+  type OptionMap,
+  type ParsedOptions,
+  type ParsedSubcommands,
+  type SubcommandMap,
+} from './command-options.js';
 
 /** What the bot sends: the same shape for replies, channel messages and card edits. */
 export interface MessageView {
@@ -53,8 +62,46 @@ export interface CommandDefinition<O = unknown> {
 /** A command as the router holds it: its options type is known only inside its own file. */
 export type RegisteredCommand = CommandDefinition;
 
-export function defineCommand<O>(definition: CommandDefinition<O>): RegisteredCommand {
-  return definition as unknown as RegisteredCommand;
+/** What a command does with its parsed options; the declaration says what the options are. */
+interface CommandBehaviour<O> {
+  readonly ephemeral: CommandDefinition<O>['ephemeral'];
+  readonly run: (context: CommandContext<O>) => Promise<MessageView>;
+  readonly autocomplete?: CommandDefinition<O>['autocomplete'];
+}
+
+export type FlatCommand<O extends OptionMap> = CommandHead & {
+  readonly options?: O;
+  readonly subcommands?: never;
+} & CommandBehaviour<ParsedOptions<O>>;
+
+export type SubcommandCommand<S extends SubcommandMap> = CommandHead & {
+  readonly subcommands: S;
+  readonly options?: never;
+} & CommandBehaviour<ParsedSubcommands<S>>;
+
+/**
+ * Declares a slash command once: its registration JSON and the schema its options are parsed with both
+ * come from the same option declarations (see command-options.ts), and `run` gets their parsed type.
+ */
+export function defineCommand<O extends OptionMap = OptionMap>(
+  declaration: FlatCommand<O>,
+): RegisteredCommand;
+export function defineCommand<S extends SubcommandMap>(declaration: SubcommandCommand<S>): RegisteredCommand;
+export function defineCommand(declaration: FlatCommand<OptionMap> | SubcommandCommand<SubcommandMap>) {
+  const head = { name: declaration.name, description: declaration.description };
+  const { data, schema } = declaration.subcommands
+    ? declareSubcommands(head, declaration.subcommands)
+    : declareOptions(head, declaration.options);
+  // The handler's options type is known only inside its own file; the router holds every command alike.
+  const { ephemeral, run, autocomplete } = declaration as unknown as CommandBehaviour<unknown>;
+  const definition: RegisteredCommand = {
+    data,
+    options: schema,
+    ephemeral,
+    run,
+    ...(autocomplete ? { autocomplete } : {}),
+  };
+  return definition;
 }
 
 export interface ComponentContext {
