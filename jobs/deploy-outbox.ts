@@ -13,7 +13,9 @@ export const deployOutbox = defineJob({
   data: z.object({}).loose(),
   critical: true,
   every: (config) => Math.min(5_000, config.tracking.pollInterval),
-  lockLifetimeMs: 60_000,
+  // Short: a sweep stuck in a MongoDB stall must not hold the next one back for long (claims keep two
+  // sweeps from working one deploy at once).
+  lockLifetimeMs: 15_000,
   async run(_data, { deps }) {
     await sweepOutbox(deps);
   },

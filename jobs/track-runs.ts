@@ -8,7 +8,9 @@ export const trackRuns = defineJob({
   data: z.object({}).loose(),
   critical: true,
   every: (config) => config.tracking.pollInterval,
-  lockLifetimeMs: 30_000,
+  // Short: a sweep stuck in a MongoDB stall must not delay run tracking after it (a sweep run twice is
+  // harmless: every change is an atomic transition).
+  lockLifetimeMs: 15_000,
   async run(_data, { deps }) {
     await trackActiveDeploys(deps);
   },
