@@ -185,6 +185,39 @@ describe('local Discord REST validation (Discord-shaped 400s through discord.js)
     expect(edited.edited_timestamp).not.toBeNull();
   });
 
+  it('refuses a thread auto_archive_duration Discord does not offer, and accepts the four it does', async () => {
+    const card = await ops.send('Deploy web to staging');
+    const refused = await rejection(
+      client.rest.post(Routes.threads(ops.id, card.id), {
+        body: { name: 'bad', auto_archive_duration: 120 },
+      }),
+    );
+    expect(refused).toMatchObject({ status: 400, code: 50035 });
+    for (const minutes of [60, 1440, 4320, 10080]) {
+      const message = await ops.send(`Deploy ${minutes}`);
+      const thread = (await client.rest.post(Routes.threads(ops.id, message.id), {
+        body: { name: `ok ${minutes}`, auto_archive_duration: minutes },
+      })) as { thread_metadata?: { auto_archive_duration?: number } };
+      expect(thread.thread_metadata?.auto_archive_duration).toBe(minutes);
+    }
+  });
+
+  it('answers a message repeated with the same nonce (enforce_nonce) with the first one, not a second', async () => {
+    const body = { content: 'marker', nonce: 'nonce-of-one-effect', enforce_nonce: true };
+    const first = (await client.rest.post(Routes.channelMessages(ops.id), { body })) as { id: string };
+    const again = (await client.rest.post(Routes.channelMessages(ops.id), { body })) as { id: string };
+    expect(again.id).toBe(first.id);
+    expect(discord.history(ops.id).filter((m) => m.content === 'marker')).toHaveLength(1);
+    const other = (await client.rest.post(Routes.channelMessages(ops.id), {
+      body: { ...body, nonce: 'another-effect' },
+    })) as { id: string };
+    expect(other.id).not.toBe(first.id);
+    const tooLong = await rejection(
+      client.rest.post(Routes.channelMessages(ops.id), { body: { ...body, nonce: 'x'.repeat(26) } }),
+    );
+    expect(tooLong).toMatchObject({ status: 400, code: 50035 });
+  });
+
   it('answers a second acknowledgement of one interaction with 40060', async () => {
     await client.rest.put(Routes.applicationGuildCommands(OPTIONS.appId, OPTIONS.guild.id), {
       body: [{ name: 'ping', description: 'Ping' }],
