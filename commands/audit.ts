@@ -2,6 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
 import { renderAudit } from '../src/adapters/discord/render/history.js';
+import { knownService } from '../src/app/deploys/context.js';
 import { parseDuration } from '../src/domain/duration.js';
 
 const since = z
@@ -46,6 +47,7 @@ export const audit = defineCommand({
   }),
   ephemeral: true,
   async run({ options, deps }) {
+    if (options.service) knownService(deps, options.service);
     const now = deps.clock.now();
     const from = options.since
       ? 'ago' in options.since

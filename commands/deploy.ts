@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
 import { renderProgress } from '../src/adapters/discord/render/progress.js';
 import { requestDeploy } from '../src/app/deploys/request.js';
+import { serviceOf } from '../src/config.js';
 
 const name = z.string().trim().min(1, 'is required').max(40, 'is too long');
 
@@ -58,7 +59,7 @@ export const deploy = defineCommand({
         .map((s) => ({ name: s, value: s }));
     }
     if (focused.name === 'env') {
-      const service = deps.config.services[String(options.service ?? '')];
+      const service = serviceOf(deps.config, String(options.service ?? ''));
       const envs = service
         ? service.environments.map((e) => e.name)
         : [deps.config.stagingEnvironment, deps.config.prodEnvironment];

@@ -1,6 +1,7 @@
 import { UserFacingError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/model.js';
+import { serviceOf } from '../config.js';
 import { rankOf, type RoleActor } from '../domain/roles.js';
 import type { AppDeps } from './ports/deps.js';
 import type { SmokeReport, SmokeResult } from './ports/notifier.js';
@@ -21,7 +22,7 @@ export type { SmokeReport, SmokeResult } from './ports/notifier.js';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function smokeOne(deps: AppDeps, service: string, deadline: number): Promise<SmokeResult> {
-  const config = deps.config.services[service];
+  const config = serviceOf(deps.config, service);
   const env = deps.config.stagingEnvironment;
   const workflow = config?.smokeWorkflow;
   if (!config || !workflow) return { service, outcome: 'skipped', detail: 'no smoke workflow configured' };

@@ -128,6 +128,14 @@ export function userText(text: string, max: number): string {
   return safe(points.slice(0, low).join('')) + ELLIPSIS;
 }
 
+/**
+ * What a person typed, quoted back in an error reply: one line, escaped and clamped like any user text on a
+ * card, so a masked link, an open code fence or a NUL byte is shown inert.
+ */
+export function echoInput(input: string, max = 40): string {
+  return userText(oneLine(input), max);
+}
+
 /** The 7-character short form of a commit SHA, as GitHub shows it. */
 export function shortSha(sha: string): string {
   return sha.trim().slice(0, 7).toLowerCase();

@@ -1,4 +1,9 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { audit } from '../../commands/audit.js';
+import { deploy } from '../../commands/deploy.js';
+import { history } from '../../commands/history.js';
+import type { CommandContext } from '../../src/adapters/discord/command.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { overrideFreeze } from '../../src/app/freeze-override.js';
 import { ManualClock } from '../../src/domain/clock.js';
@@ -17,6 +22,16 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
+
+function commandContext(harness: AppHarness, options: unknown): CommandContext<unknown> {
+  return {
+    options,
+    actor: people.alice,
+    deps: harness.deps,
+    log: pino({ level: 'silent' }),
+    channelId: 'ops',
+  };
+}
 
 // Saturday 7 March 2026 17:30 UTC: inside the example's "Elite Wars" buffer, so prod deploys queue.
 const IN_BUFFER = '2026-03-07T17:30:00Z';
@@ -60,5 +75,72 @@ describe('defect 2: a rollback plan must have visible words', () => {
       rollbackPlan,
     });
     expect(done.deploy.override?.rollbackPlan).toBe(rollbackPlan);
+  });
+});
+
+describe('defect 4: names from the object prototype are unknown services, not crashes', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    '/deploy service:%s is refused as unknown',
+    async (service) => {
+      h = await startAppHarness();
+      const error = await refusal(requestDeploy(h.deps, { actor: people.alice, service, env: 'staging' }));
+      expect(error.code).toBe('UNKNOWN_SERVICE');
+      expect(error.message).toMatch(/^Unknown service ".+"\. Known services: api, web\.$/);
+    },
+  );
+
+  it.each(['__proto__', 'constructor'])('/history service:%s is refused as unknown', async (service) => {
+    h = await startAppHarness();
+    const error = await refusal(history.run(commandContext(h, { service })));
+    expect(error.code).toBe('UNKNOWN_SERVICE');
+  });
+
+  it('autocomplete after service:__proto__ offers the usual environments', async () => {
+    h = await startAppHarness();
+    for (const command of [deploy, history]) {
+      const offered = await command.autocomplete?.({
+        focused: { name: 'env', value: '' },
+        options: { service: '__proto__' },
+        deps: h.deps,
+      });
+      expect(Array.isArray(offered)).toBe(true);
+    }
+  });
+});
+
+describe('defect 9: what a person typed is echoed inert in error replies', () => {
+  const hostile = '[click](https://evil.example) ```\u0000 @everyone';
+
+  it('/deploy service: with a masked link, an open fence, a NUL byte and a mention', async () => {
+    h = await startAppHarness();
+    const error = await refusal(
+      requestDeploy(h.deps, { actor: people.alice, service: hostile, env: 'staging' }),
+    );
+    expect(error.code).toBe('UNKNOWN_SERVICE');
+    expect(error.message).not.toContain('\u0000');
+    expect(error.message).not.toContain('[click]');
+    expect(error.message).not.toContain('```');
+    expect(error.message).not.toMatch(/@everyone/);
+    expect(error.message).toContain('\\[click\\]');
+  });
+
+  it('/deploy env: and /history service: go through the same escaping', async () => {
+    h = await startAppHarness();
+    const env = await refusal(requestDeploy(h.deps, { actor: people.alice, service: 'api', env: hostile }));
+    expect(env.code).toBe('UNKNOWN_ENV');
+    expect(env.message).not.toContain('```');
+    const listed = await refusal(history.run(commandContext(h, { service: hostile })));
+    expect(listed.code).toBe('UNKNOWN_SERVICE');
+    expect(listed.message).not.toContain('[click]');
+    expect(listed.message).not.toContain('\u0000');
+  });
+
+  it('/audit service: is checked against the configured services', async () => {
+    h = await startAppHarness();
+    const error = await refusal(audit.run(commandContext(h, { service: hostile })));
+    expect(error.code).toBe('UNKNOWN_SERVICE');
+    expect(error.message).not.toContain('[click]');
+    const view = await audit.run(commandContext(h, { service: 'api' }));
+    expect(JSON.stringify(view)).toContain('service api');
   });
 });

@@ -2,7 +2,7 @@ import { UserFacingError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Actor, Deploy } from '../../domain/model.js';
 import { canRequestDeploy, type RoleActor } from '../../domain/roles.js';
-import { clampReason } from '../../domain/text.js';
+import { clampReason, echoInput } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
 import { resolveTarget, type Target } from './context.js';
 import { proceed, type Progress } from './proceed.js';
@@ -23,7 +23,7 @@ async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<s
   if (!commit) {
     throw new UserFacingError(
       'UNKNOWN_REF',
-      `"${ref.slice(0, 60)}" is not a branch, tag or commit of ${target.serviceConfig.repo}.`,
+      `"${echoInput(ref, 60)}" is not a branch, tag or commit of ${target.serviceConfig.repo}.`,
     );
   }
   return commit.sha;
