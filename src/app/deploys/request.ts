@@ -2,6 +2,7 @@ import { UserFacingError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Actor, Deploy } from '../../domain/model.js';
 import { canRequestDeploy, type RoleActor } from '../../domain/roles.js';
+import { refProblem } from '../../domain/refs.js';
 import { clampReason, echoInput } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
 import { resolveTarget, type Target } from './context.js';
@@ -19,6 +20,13 @@ export interface DeployRequest {
 
 /** Resolves a ref to a commit SHA on GitHub, with a clear answer when it does not exist. */
 async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<string> {
+  const problem = refProblem(ref);
+  if (problem) {
+    throw new UserFacingError(
+      'BAD_INPUT',
+      `The ref "${echoInput(ref, 60)}" ${problem}: name a branch, tag or commit SHA.`,
+    );
+  }
   const commit = await deps.github.resolveRef(target.serviceConfig.repo, ref);
   if (!commit) {
     throw new UserFacingError(
