@@ -4,6 +4,8 @@ import { audit } from '../../commands/audit.js';
 import { deploy } from '../../commands/deploy.js';
 import { history } from '../../commands/history.js';
 import type { CommandContext } from '../../src/adapters/discord/command.js';
+import { githubOutage } from '../../src/adapters/discord/github-outage.js';
+import { viewForError } from '../../src/adapters/discord/router.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { overrideFreeze } from '../../src/app/freeze-override.js';
 import { ManualClock } from '../../src/domain/clock.js';
@@ -142,5 +144,67 @@ describe('defect 9: what a person typed is echoed inert in error replies', () =>
     expect(error.message).not.toContain('[click]');
     const view = await audit.run(commandContext(h, { service: 'api' }));
     expect(JSON.stringify(view)).toContain('service api');
+  });
+});
+
+describe('defect 6: a ref cannot change the GitHub request path', () => {
+  it.each(['..', '.', '../../../orgs/example-org'])(
+    '/deploy ref:%s is refused before GitHub is asked',
+    async (ref) => {
+      h = await startAppHarness();
+      const before = h.github.requests().length;
+      const error = await refusal(
+        requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging', ref }),
+      );
+      expect(error.code).toBe('BAD_INPUT');
+      expect(error.message).toMatch(/name a branch, tag or commit SHA/);
+      expect(h.github.requests().slice(before)).toEqual([]);
+      expect(await h.deps.repos.deploys.history({ service: 'api', limit: 5 })).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['..', []],
+    ['.', []],
+    ['feature/x', ['/repos/example-org/api/commits/feature%2Fx']],
+  ])('the adapter sends ref %j as one path segment, or not at all', async (ref, paths) => {
+    h = await startAppHarness();
+    const before = h.github.requests().length;
+    expect(await h.deps.github.resolveRef('example-org/api', ref)).toBeUndefined();
+    expect(
+      h.github
+        .requests()
+        .slice(before)
+        .map((r) => r.path),
+    ).toEqual(paths);
+  });
+});
+
+describe('defect 7: GitHub down while resolving a ref', () => {
+  it.each([
+    [503, 'GitHub is unavailable right now; nothing was changed. Try again in a few minutes.'],
+    [500, 'GitHub is unavailable right now; nothing was changed. Try again in a few minutes.'],
+  ])('a %i answers that GitHub is unavailable, and records nothing', async (status, text) => {
+    h = await startAppHarness();
+    h.github.failNextRequest({ method: 'GET', path: /\/commits\// }, status, { times: 20 });
+    const error = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const view = viewForError(error, pino({ level: 'silent' }));
+    expect(JSON.stringify(view)).toContain(text);
+    expect(githubOutage(error)?.code).toBe('GITHUB_UNAVAILABLE');
+    expect(await h.deps.repos.deploys.history({ service: 'api', limit: 5 })).toEqual([]);
+  });
+
+  it('a rate limit says so, with the same code', async () => {
+    h = await startAppHarness();
+    h.github.rateLimitNext(20);
+    const error = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(githubOutage(error)).toMatchObject({ code: 'GITHUB_UNAVAILABLE' });
+    expect(JSON.stringify(viewForError(error, pino({ level: 'silent' })))).toContain('rate limit');
   });
 });
