@@ -6,7 +6,9 @@ import { history } from '../../commands/history.js';
 import type { CommandContext } from '../../src/adapters/discord/command.js';
 import { githubOutage } from '../../src/adapters/discord/github-outage.js';
 import { viewForError } from '../../src/adapters/discord/router.js';
+import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
+import { needsAcknowledgement, requestRollback } from '../../src/app/rollback.js';
 import { overrideFreeze } from '../../src/app/freeze-override.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import {
@@ -206,5 +208,47 @@ describe('defect 7: GitHub down while resolving a ref', () => {
     );
     expect(githubOutage(error)).toMatchObject({ code: 'GITHUB_UNAVAILABLE' });
     expect(JSON.stringify(viewForError(error, pino({ level: 'silent' })))).toContain('rate limit');
+  });
+});
+
+describe('the staging rollback rule: a staging /rollback waits for an R5 unless it is an emergency', () => {
+  async function stagingTwice(harness: AppHarness): Promise<void> {
+    const first = await requestDeploy(harness.deps, { actor: people.alice, service: 'api', env: 'staging' });
+    const done = await trackUntilDone(harness.deps, first.progress.deploy.id);
+    await harness.deps.repos.deploys.update(done.id, { verification: 'verified' }, new Date());
+    harness.github.addCommit('example-org/api', 'feat: risky');
+    const second = await requestDeploy(harness.deps, { actor: people.alice, service: 'api', env: 'staging' });
+    await trackUntilDone(harness.deps, second.progress.deploy.id);
+  }
+  const deployRuns = (harness: AppHarness) =>
+    harness.github.runs('example-org/api').filter((r) => r.workflow === 'deploy.yml');
+
+  it('an R4 rollback on staging is not dispatched until another R5 approves', async () => {
+    h = await startAppHarness();
+    await stagingTwice(h);
+    const runs = deployRuns(h).length;
+    const { progress } = await requestRollback(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'staging',
+    });
+    expect(progress.kind).toBe('awaiting_approval');
+    expect(deployRuns(h)).toHaveLength(runs);
+    const approved = await approveDeploy(h.deps, people.bob, progress.deploy.id);
+    expect(approved.kind).toBe('dispatched');
+    expect(deployRuns(h)).toHaveLength(runs + 1);
+  });
+
+  it('an emergency rollback on staging dispatches at once and is owed an acknowledgement', async () => {
+    h = await startAppHarness();
+    await stagingTwice(h);
+    const { progress } = await requestRollback(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'staging',
+      emergency: true,
+    });
+    expect(progress.kind).toBe('dispatched');
+    expect(needsAcknowledgement(progress.deploy)).toBe(true);
   });
 });
