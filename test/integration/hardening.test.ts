@@ -4,6 +4,7 @@ import { audit } from '../../commands/audit.js';
 import { deploy } from '../../commands/deploy.js';
 import { history } from '../../commands/history.js';
 import type { CommandContext } from '../../src/adapters/discord/command.js';
+import { createGitHubWebhookHandler, DELIVERY_MEMORY_MS } from '../../src/adapters/http/github-webhook.js';
 import { githubOutage } from '../../src/adapters/discord/github-outage.js';
 import { viewForError } from '../../src/adapters/discord/router.js';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
@@ -11,6 +12,8 @@ import { requestDeploy } from '../../src/app/deploys/request.js';
 import { needsAcknowledgement, requestRollback } from '../../src/app/rollback.js';
 import { overrideFreeze } from '../../src/app/freeze-override.js';
 import { ManualClock } from '../../src/domain/clock.js';
+import type { Deploy } from '../../src/domain/model.js';
+import { webhookSignature } from '../../src/sandbox/github/index.js';
 import {
   people,
   refusal,
@@ -250,5 +253,112 @@ describe('the staging rollback rule: a staging /rollback waits for an R5 unless 
     });
     expect(progress.kind).toBe('dispatched');
     expect(needsAcknowledgement(progress.deploy)).toBe(true);
+  });
+});
+
+describe('defect 10: a replayed or out-of-date workflow_run delivery is not applied again', () => {
+  const SECRET = 'hardening-webhook-secret';
+
+  function runEvent(deploy: Deploy, status: 'in_progress' | 'completed'): string {
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const name = `deploy ${deploy.id}`;
+    return JSON.stringify({
+      action: status === 'completed' ? 'completed' : 'in_progress',
+      workflow_run: {
+        id: deploy.runId,
+        name,
+        display_title: name,
+        status,
+        conclusion: status === 'completed' ? 'success' : null,
+        html_url: `https://github.com/example-org/api/actions/runs/${deploy.runId ?? 0}`,
+        head_sha: deploy.sha,
+        created_at: at,
+        updated_at: at,
+        run_attempt: 1,
+      },
+      repository: { full_name: 'example-org/api' },
+    });
+  }
+  const signed = (body: string, delivery: string) => ({
+    'content-type': 'application/json',
+    'x-github-event': 'workflow_run',
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': webhookSignature(SECRET, body),
+  });
+
+  async function finishedByWebhook() {
+    const clock = new ManualClock('2026-03-04T09:00:00Z');
+    const harness = await startAppHarness({ clock });
+    h = harness;
+    harness.github.holdRuns(true);
+    const handle = createGitHubWebhookHandler(harness.deps, SECRET);
+    const { progress } = await requestDeploy(harness.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'staging',
+    });
+    const started = runEvent(progress.deploy, 'in_progress');
+    expect(await handle(signed(started, 'delivery-start'), started)).toEqual({
+      status: 202,
+      body: 'applied',
+    });
+    const completed = runEvent(progress.deploy, 'completed');
+    expect(await handle(signed(completed, 'delivery-done'), completed)).toEqual({
+      status: 202,
+      body: 'applied',
+    });
+    const done = await harness.deps.repos.deploys.get(progress.deploy.id);
+    expect(done?.state).toBe('succeeded');
+    // Long enough later that a run still "in progress" would be called stuck.
+    clock.advance(harness.deps.config.tracking.stuckAfter + 60_000);
+    return {
+      harness,
+      handle,
+      clock,
+      started,
+      done: done!,
+      audit: await harness.deps.repos.audit.find({ limit: 100 }),
+    };
+  }
+
+  it('the same X-GitHub-Delivery again is acknowledged and changes nothing', async () => {
+    const { harness, handle, started, done, audit: before } = await finishedByWebhook();
+    expect(await handle(signed(started, 'delivery-start'), started)).toEqual({
+      status: 202,
+      body: 'duplicate delivery',
+    });
+    expect(await harness.deps.repos.deploys.get(done.id)).toEqual(done);
+    expect(await harness.deps.repos.audit.find({ limit: 100 })).toEqual(before);
+  });
+
+  it('an in_progress event after completion, under a new delivery id, is ignored as stale', async () => {
+    const { harness, handle, started, done } = await finishedByWebhook();
+    expect(await handle(signed(started, 'delivery-late'), started)).toEqual({
+      status: 202,
+      body: 'stale event',
+    });
+    expect(await harness.deps.repos.deploys.get(done.id)).toEqual(done);
+  });
+
+  it('a delivery id is remembered until its expiry, checked in code, then no longer', async () => {
+    const { handle, clock, started } = await finishedByWebhook();
+    clock.advance(DELIVERY_MEMORY_MS);
+    // Forgotten: the delivery is looked at again, and the deploy's state still keeps it out.
+    expect(await handle(signed(started, 'delivery-start'), started)).toEqual({
+      status: 202,
+      body: 'stale event',
+    });
+  });
+
+  it('a signed workflow_run without a delivery id is refused', async () => {
+    h = await startAppHarness();
+    const handle = createGitHubWebhookHandler(h.deps, SECRET);
+    const unknownRun = { id: 'D00000000', runId: 1, sha: 'a'.repeat(40) } as Deploy;
+    const body = runEvent(unknownRun, 'completed');
+    const { 'x-github-delivery': _omitted, ...headers } = signed(body, 'x');
+    expect(await handle(headers, body)).toEqual({
+      status: 400,
+      body: 'missing or malformed X-GitHub-Delivery',
+    });
   });
 });
