@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
 import { option } from '../src/adapters/discord/command-options.js';
 import { renderAudit } from '../src/adapters/discord/render/history.js';
+import { knownService } from '../src/app/deploys/context.js';
 import { parseDuration } from '../src/domain/duration.js';
 
 /** How far back: a duration ago, or a date. */
@@ -44,6 +45,7 @@ export const audit = defineCommand({
   },
   ephemeral: true,
   async run({ options, deps }) {
+    if (options.service) knownService(deps, options.service);
     const now = deps.clock.now();
     const from = options.since
       ? 'ago' in options.since

@@ -2,6 +2,7 @@ import { defineCommand } from '../src/adapters/discord/command.js';
 import { option } from '../src/adapters/discord/command-options.js';
 import { renderProgress } from '../src/adapters/discord/render/progress.js';
 import { requestDeploy } from '../src/app/deploys/request.js';
+import { serviceOf } from '../src/config.js';
 
 /** A service or environment name, picked from the suggestions. */
 export const targetOption = (description: string) =>
@@ -53,7 +54,7 @@ export const deploy = defineCommand({
         .map((s) => ({ name: s, value: s }));
     }
     if (focused.name === 'env') {
-      const service = deps.config.services[String(options.service ?? '')];
+      const service = serviceOf(deps.config, String(options.service ?? ''));
       const envs = service
         ? service.environments.map((e) => e.name)
         : [deps.config.stagingEnvironment, deps.config.prodEnvironment];

@@ -1,8 +1,8 @@
 import { defineCommand } from '../src/adapters/discord/command.js';
 import { option } from '../src/adapters/discord/command-options.js';
 import { renderHistory } from '../src/adapters/discord/render/history.js';
-import { resolveTarget } from '../src/app/deploys/context.js';
-import { UserFacingError } from '../src/domain/errors.js';
+import { knownService, resolveTarget } from '../src/app/deploys/context.js';
+import { serviceOf } from '../src/config.js';
 
 /** /history service [env] — anyone (§3, §10). */
 export const history = defineCommand({
@@ -25,12 +25,7 @@ export const history = defineCommand({
   },
   ephemeral: true,
   async run({ options, deps }) {
-    if (!deps.config.services[options.service]) {
-      throw new UserFacingError(
-        'UNKNOWN_SERVICE',
-        `Unknown service "${options.service}". Known services: ${Object.keys(deps.config.services).join(', ')}.`,
-      );
-    }
+    knownService(deps, options.service);
     if (options.env) resolveTarget(deps, options.service, options.env);
     const deploys = await deps.repos.deploys.history({
       service: options.service,
@@ -44,7 +39,7 @@ export const history = defineCommand({
     const names =
       focused.name === 'service'
         ? Object.keys(deps.config.services)
-        : (deps.config.services[String(options.service ?? '')]?.environments.map((e) => e.name) ?? []);
+        : (serviceOf(deps.config, String(options.service ?? ''))?.environments.map((e) => e.name) ?? []);
     return names.filter((n) => n.startsWith(typed)).map((n) => ({ name: n, value: n }));
   },
 });

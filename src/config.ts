@@ -283,8 +283,16 @@ export function githubCredentialsOf(env: EnvConfig): GitHubCredentials | undefin
 export const MISSING_GITHUB_CREDENTIALS =
   'env.GITHUB_TOKEN: no GitHub credentials: set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID (a GitHub App), or GITHUB_TOKEN';
 
+/**
+ * The configured service called `name`, by own key only: a name a person typed (`__proto__`, `constructor`,
+ * `toString`) must never reach the object prototype.
+ */
+export function serviceOf(config: Config, name: string): ServiceConfig | undefined {
+  return Object.hasOwn(config.services, name) ? config.services[name] : undefined;
+}
+
 export function environmentOf(config: Config, service: string, env: string): EnvironmentConfig | undefined {
-  return config.services[service]?.environments.find((e) => e.name === env);
+  return serviceOf(config, service)?.environments.find((e) => e.name === env);
 }
 
 function deepFreeze<T>(value: T): T {

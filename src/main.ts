@@ -274,6 +274,12 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     process.stderr.write(`Release Console cannot start: ${message}\n`);
     process.exit(1);
   }
+  // Once running, a promise rejected with nobody to handle it is a bug in one path, not a reason to drop
+  // every other interaction: it is logged and the bot goes on. Before this point it still ends start-up.
+  const running = app;
+  process.on('unhandledRejection', (reason) => {
+    running.deps.log.error({ err: reason }, 'unhandled rejection');
+  });
   if (signalled) stopAndExit(app, signalled);
 }
 

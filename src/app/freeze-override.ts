@@ -1,7 +1,7 @@
 import { UserFacingError } from '../domain/errors.js';
 import type { Actor, Deploy, FreezeOverride } from '../domain/model.js';
 import { canOverrideFreeze, type RoleActor } from '../domain/roles.js';
-import { clampReason } from '../domain/text.js';
+import { oneLine, visibleLength } from '../domain/text.js';
 import type { AppDeps } from './ports/deps.js';
 import { loadDeploy } from './deploys/context.js';
 import { overridableGate } from '../domain/gates.js';
@@ -32,12 +32,16 @@ export async function checkOverride(deps: AppDeps, actor: Acting, deployId: stri
   return deploy;
 }
 
+/**
+ * A modal field as stored: one line, without control or invisible format characters. Its length is what a
+ * person sees, so spaces, newlines and zero-width characters cannot pass for a rollback plan.
+ */
 function field(text: string, name: string, limits: { min: number; max: number }): string {
-  const value = clampReason(text);
-  if (value.length < limits.min) {
+  const value = oneLine(text);
+  if (visibleLength(value) < limits.min) {
     throw new UserFacingError('BAD_INPUT', `The ${name} is required (at least ${limits.min} characters).`);
   }
-  if (text.trim().length > limits.max) {
+  if (value.length > limits.max) {
     throw new UserFacingError('BAD_INPUT', `The ${name} is too long (${limits.max} characters at most).`);
   }
   return value;

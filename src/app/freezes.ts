@@ -4,7 +4,7 @@ import { listFreezes, type FreezeListing } from '../domain/freeze-windows.js';
 import { newId } from '../domain/ids.js';
 import type { Actor, Freeze } from '../domain/model.js';
 import { canFreeze, type RoleActor } from '../domain/roles.js';
-import { clampReason, formatLocalTime } from '../domain/text.js';
+import { clampReason, echoInput, formatLocalTime } from '../domain/text.js';
 import type { AppDeps } from './ports/deps.js';
 import { freezeWindowsOf } from './deploys/gates.js';
 import { offerQueued } from './deploys/queue.js';
@@ -35,7 +35,7 @@ function requireEnv(deps: AppDeps, env: string | undefined): string {
   if (!known.includes(chosen)) {
     throw new UserFacingError(
       'UNKNOWN_ENV',
-      `Unknown environment "${chosen.slice(0, 40)}". Choose one of: ${known.join(', ')}.`,
+      `Unknown environment "${echoInput(chosen)}". Choose one of: ${known.join(', ')}.`,
     );
   }
   return chosen;
@@ -130,7 +130,7 @@ export async function liftFreeze(deps: AppDeps, actor: Acting, freezeId: string)
   if (!existing)
     throw new UserFacingError(
       'NOT_FOUND',
-      `No freeze ${freezeId.slice(0, 20)} was found (recurring windows come from the configuration and cannot be lifted).`,
+      `No freeze ${echoInput(freezeId, 20)} was found (recurring windows come from the configuration and cannot be lifted).`,
     );
   const now = deps.clock.now();
   if (existing.liftedAt || existing.endsAt.getTime() <= now.getTime()) {

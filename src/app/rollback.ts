@@ -7,7 +7,7 @@ import {
   rollbackClickApproves,
   type RoleActor,
 } from '../domain/roles.js';
-import { clampReason, shortSha } from '../domain/text.js';
+import { clampReason, echoInput, shortSha } from '../domain/text.js';
 import { audit } from './audit.js';
 import { EMERGENCY_ACK_JOB } from './job-names.js';
 import type { AppDeps } from './ports/deps.js';
@@ -66,7 +66,7 @@ async function findTarget(deps: AppDeps, current: Deploy, to: string | undefined
   if (bySha) return bySha;
   throw new UserFacingError(
     'UNKNOWN_REF',
-    `"${wanted.slice(0, 60)}" is not a version or SHA that was deployed to ${current.service} ${current.env}.`,
+    `"${echoInput(wanted, 60)}" is not a version or SHA that was deployed to ${current.service} ${current.env}.`,
   );
 }
 

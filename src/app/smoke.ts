@@ -1,6 +1,7 @@
 import { UserFacingError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { SYSTEM_ACTOR, type Actor } from '../domain/model.js';
+import { serviceOf } from '../config.js';
 import { rankOf, type RoleActor } from '../domain/roles.js';
 import { NIGHTLY_SMOKE_CHECK_JOB, NIGHTLY_SMOKE_JOB } from './job-names.js';
 import type { AppDeps } from './ports/deps.js';
@@ -69,7 +70,7 @@ const saveNight = (deps: AppDeps, night: SmokeNight) =>
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function plan(deps: AppDeps, service: string): SmokeNightService {
-  if (!deps.config.services[service]?.smokeWorkflow)
+  if (!serviceOf(deps.config, service)?.smokeWorkflow)
     return { service, outcome: 'skipped', detail: 'no smoke workflow configured' };
   return { service, runKey: newId('D') };
 }
@@ -84,7 +85,7 @@ async function dispatchOne(
   entry: SmokeNightService,
   retried: boolean,
 ): Promise<SmokeNightService> {
-  const config = deps.config.services[entry.service];
+  const config = serviceOf(deps.config, entry.service);
   const workflow = config?.smokeWorkflow;
   if (entry.outcome || entry.runId !== undefined || !entry.runKey || !config || !workflow) return entry;
   try {
@@ -150,7 +151,7 @@ async function readOne(
   night: SmokeNight,
   entry: SmokeNightService,
 ): Promise<SmokeNightService> {
-  const config = deps.config.services[entry.service];
+  const config = serviceOf(deps.config, entry.service);
   const workflow = config?.smokeWorkflow;
   if (entry.outcome || !entry.runKey || !config || !workflow) return entry;
   try {

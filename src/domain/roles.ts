@@ -132,6 +132,21 @@ export function canRollback(
   return { ok: true, needsApproval: false, needsAcknowledgement: true };
 }
 
+/**
+ * Whether a request waits for an R5's approval before dispatch (§3). A deploy: where its env asks for one
+ * (prod, or `requiresApproval`). A rollback: on every env, staging included, unless it is an emergency, which
+ * is acknowledged by an R5 afterwards instead. The requester's rank never lifts it (four-eyes: an R5's own
+ * request needs another R5).
+ */
+export function approvalRequired(request: {
+  readonly kind: 'deploy' | 'rollback';
+  readonly envNeedsApproval: boolean;
+  readonly emergency: boolean;
+}): boolean {
+  if (request.kind === 'rollback') return !request.emergency;
+  return request.envNeedsApproval;
+}
+
 /** Acknowledge an emergency rollback afterwards: R5, and not the one who ran it (four-eyes, late). */
 export function canAcknowledgeEmergency(actor: RoleActor, roles: RoleIds, requesterId: string): Permission {
   if (!isR5(actor, roles)) return deny('You need the R5 role to acknowledge an emergency rollback');

@@ -91,6 +91,41 @@ export async function registerCommands(options: {
   return report;
 }
 
+/**
+ * Runs an event handler so that nothing it throws, at once or later, ends the process: one malformed
+ * interaction is logged and the bot goes on serving everyone else.
+ */
+export async function handleSafely(run: () => Promise<void>, log: Logger): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    log.error({ err: error }, 'event handler failed');
+  }
+}
+
+/**
+ * discord.js builds the Interaction before our listener runs, inside its own packet handler: a payload it
+ * cannot build from (no `member` and no `user`) throws there, out of the WebSocket's message event. Such
+ * a packet is dropped and logged; well-formed ones go on as usual.
+ */
+function dropMalformedInteractions(client: Client, log: Logger): void {
+  const actions = (
+    client as unknown as { actions?: { InteractionCreate?: { handle(data: unknown): unknown } } }
+  ).actions;
+  const action = actions?.InteractionCreate;
+  if (!action) return;
+  const handle = action.handle.bind(action);
+  action.handle = (data: unknown): unknown => {
+    try {
+      return handle(data);
+    } catch (error) {
+      const { id, type } = (data ?? {}) as { id?: unknown; type?: unknown };
+      log.warn({ err: error, interactionId: id, type }, 'malformed interaction dropped');
+      return undefined;
+    }
+  };
+}
+
 /** The single discord.js gateway connection (§9): only the instance holding the lease calls connect(). */
 export function createGateway(options: {
   rest: DiscordRestOptions;
@@ -114,9 +149,12 @@ export function createGateway(options: {
         ...(options.rest.api ? { rest: { api: options.rest.api } } : {}),
       });
       client = created;
+      dropMalformedInteractions(created, log);
       created.on(Events.InteractionCreate, (interaction) => {
         if (!accepting) return;
-        const task = options.onInteraction(interaction).finally(() => inFlight.delete(task));
+        const task = handleSafely(() => options.onInteraction(interaction), log).finally(() =>
+          inFlight.delete(task),
+        );
         inFlight.add(task);
       });
       created.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));

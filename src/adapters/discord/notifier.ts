@@ -8,7 +8,7 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import type { CardLocation, DeployNotifier } from '../../app/ports/notifier.js';
-import type { Config } from '../../config.js';
+import { serviceOf, type Config } from '../../config.js';
 import type { Deploy } from '../../domain/model.js';
 import { neutralizeMentions } from '../../domain/text.js';
 import type { Logger } from '../../logger.js';
@@ -57,7 +57,7 @@ export function createDiscordNotifier(options: {
 }): DeployNotifier {
   const { rest, config, log } = options;
   const channelId = config.discord.opsChannelId;
-  const repoOf = (deploy: Deploy) => config.services[deploy.service]?.repo ?? 'unknown/unknown';
+  const repoOf = (deploy: Deploy) => serviceOf(config, deploy.service)?.repo ?? 'unknown/unknown';
 
   // One thread per card even when two progress lines race to create it.
   const threads = new Map<string, Promise<string>>();

@@ -33,6 +33,7 @@ import {
   type Answer,
 } from './deadline.js';
 import { errorView, toPayload } from './render/common.js';
+import { githubOutage } from './github-outage.js';
 
 export interface RouterOptions {
   readonly commands: readonly RegisteredCommand[];
@@ -98,6 +99,11 @@ function describeZodError(error: z.ZodError): string {
  */
 export function viewForError(error: unknown, log: Logger): MessageView {
   if (isUserFacingError(error)) return errorView(error.message);
+  const outage = githubOutage(error);
+  if (outage) {
+    log.warn({ err: error }, 'GitHub unavailable');
+    return errorView(outage.message);
+  }
   if (error instanceof z.ZodError) return errorView(`Please check the options:\n${describeZodError(error)}`);
   if (isMongoUnavailable(error)) {
     log.warn({ err: error }, 'MongoDB unavailable');
@@ -121,7 +127,8 @@ export function createInteractionRouter(options: RouterOptions): (interaction: I
     } catch (error) {
       const refused = isUserFacingError(error) || error instanceof z.ZodError;
       const view = viewForError(error, child);
-      return { view, outcome: isMongoUnavailable(error) ? 'unavailable' : refused ? 'refused' : 'error' };
+      const unavailable = isMongoUnavailable(error) || githubOutage(error) !== undefined;
+      return { view, outcome: unavailable ? 'unavailable' : refused ? 'refused' : 'error' };
     }
   }
 

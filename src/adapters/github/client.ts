@@ -4,11 +4,13 @@ import {
   type Comparison,
   type CredentialStatus,
   type DispatchResult,
+  GitHubError,
   type GitHubPort,
   type RateLimitInfo,
   type Run,
   type RunRead,
 } from '../../app/ports/github.js';
+import { refProblem } from '../../domain/refs.js';
 import type { Logger } from '../../logger.js';
 import { summariseCi } from './ci.js';
 import { callGitHub, toGitHubError } from './errors.js';
@@ -61,6 +63,16 @@ const splitRepo = (repo: string): { owner: string; repo: string } => {
   return { owner, repo: name };
 };
 
+/**
+ * A ref as one URL path segment for a `{+ref}` template: percent-encoded, "/" included. A URL parser resolves
+ * "." and ".." (even as %2E) against the path, so a ref git would refuse is never put in a path at all.
+ */
+export function refSegment(ref: string): string {
+  const problem = refProblem(ref);
+  if (problem) throw new GitHubError('invalid_request', `The ref ${problem}`);
+  return encodeURIComponent(ref);
+}
+
 const authorOf = (json: CommitJson): string => json.author?.login ?? json.commit.author?.name ?? 'unknown';
 
 /**
@@ -100,10 +112,10 @@ class OctokitGitHub implements GitHubPort {
   async resolveRef(repo: string, ref: string): Promise<CommitInfo | undefined> {
     const what = `resolve ${ref} in ${repo}`;
     try {
-      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', {
+      const { data } = (await this.octokit.request('GET /repos/{owner}/{repo}/commits/{+ref}', {
         ...splitRepo(repo),
-        ref,
-      });
+        ref: refSegment(ref),
+      })) as { data: unknown };
       const json = parseAnswer(commitSchema, data, what);
       const date = json.commit.author?.date ?? json.commit.committer?.date;
       return {

@@ -96,6 +96,23 @@ function authOf(settings: OctokitSettings): Record<string, unknown> {
   return settings.token ? { auth: settings.token } : {};
 }
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * The level of one line of Octokit's request log ("GET /repos/o/r/commits/x - 404 with id … in 5ms"), which
+ * Octokit writes as an error for every non-2xx answer: a 304 is a cache hit, a 404 or 422 is most often a
+ * name someone mistyped, credentials and rate limits need attention, 5xx is retried; only a request that got
+ * no answer at all stays an error.
+ */
+export function octokitLogLevel(message: string): LogLevel {
+  const status = Number(/ - (\d{3}) with id /.exec(message)?.[1]);
+  if (!Number.isFinite(status)) return 'error';
+  if (status < 400) return 'debug';
+  if (status === 401 || status === 403 || status === 429) return 'warn';
+  if (status < 500) return 'info';
+  return 'warn';
+}
+
 export function createOctokit(settings: OctokitSettings): GitHubOctokit {
   const { log } = settings;
   const onLimit =
@@ -125,7 +142,7 @@ export function createOctokit(settings: OctokitSettings): GitHubOctokit {
         log.warn(message);
       },
       error: (message: string) => {
-        log.error(message);
+        log[octokitLogLevel(message)](message);
       },
     },
     throttle: {

@@ -2,26 +2,56 @@ import { Webhooks } from '@octokit/webhooks';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/ports/deps.js';
+import type { Run } from '../../app/ports/github.js';
 import { applyRunEvent } from '../../app/deploys/track.js';
+import type { Deploy } from '../../domain/model.js';
 import { toRun } from '../github/runs.js';
 import { runSchema } from '../github/schemas.js';
 
 // The run inside the event has the REST API's run shape: the same schema and mapping as polling uses.
 const workflowRunPayload = z.object({ action: z.string(), workflow_run: runSchema });
 
+/** GitHub redelivers on request for days; a delivery seen within this long is not applied again. */
+export const DELIVERY_MEMORY_MS = 7 * 24 * 3_600_000;
+// GitHub's delivery ids are GUIDs; anything else is not a GitHub delivery.
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
+const deliveryKey = (id: string): string => `github-delivery:${id}`;
+
+const FINISHED: readonly Deploy['state'][] = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * A run event older than what the deploy already shows: a queued or in-progress event for a deploy that has
+ * finished (deliveries can arrive out of order, or be replayed).
+ */
+export function isStaleRunEvent(deploy: Deploy, run: Run): boolean {
+  return FINISHED.includes(deploy.state) && run.status !== 'completed';
+}
+
 /**
  * POST /github/webhook (§4.6): `workflow_run` events, accepted only with a valid X-Hub-Signature-256 for
- * GITHUB_WEBHOOK_SECRET (checked by @octokit/webhooks). Other events are acknowledged and ignored.
+ * GITHUB_WEBHOOK_SECRET (checked by @octokit/webhooks). Other events are acknowledged and ignored. A delivery
+ * is applied once: its X-GitHub-Delivery id is remembered in settings (the expiry is checked here, so no
+ * TTL index is needed), and an event older than the deploy's state is ignored.
  */
 export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
   const webhooks = new Webhooks({ secret });
   return async (headers: IncomingHttpHeaders, body: string): Promise<{ status: number; body?: string }> => {
     const signature = headers['x-hub-signature-256'];
+    const delivery = headers['x-github-delivery'];
     if (typeof signature !== 'string' || !(await webhooks.verify(body, signature).catch(() => false))) {
-      deps.log.warn({ delivery: headers['x-github-delivery'] }, 'webhook with a bad signature refused');
+      deps.log.warn({ delivery }, 'webhook with a bad signature refused');
       return { status: 401, body: 'bad signature' };
     }
     if (headers['x-github-event'] !== 'workflow_run') return { status: 202, body: 'ignored' };
+    if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) {
+      return { status: 400, body: 'missing or malformed X-GitHub-Delivery' };
+    }
+    const now = deps.clock.now();
+    const seen = await deps.repos.settings.get<{ expiresAt: string }>(deliveryKey(delivery));
+    if (seen && Date.parse(seen.expiresAt) > now.getTime()) {
+      deps.log.info({ delivery }, 'webhook delivery already applied');
+      return { status: 202, body: 'duplicate delivery' };
+    }
     let payload: z.infer<typeof workflowRunPayload>;
     try {
       payload = workflowRunPayload.parse(JSON.parse(body));
@@ -29,7 +59,15 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
       return { status: 400, body: 'not a workflow_run payload' };
     }
     const run = toRun(payload.workflow_run);
+    const known = await deps.repos.deploys.findByRunId(run.id);
+    if (known && isStaleRunEvent(known, run)) {
+      deps.log.info({ delivery, deployId: known.id, status: run.status }, 'stale run event ignored');
+      return { status: 202, body: 'stale event' };
+    }
     const matched = await applyRunEvent(deps, run);
+    // Remembered once applied: a delivery that failed half-way may be redelivered and applied then.
+    const expiresAt = new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString();
+    await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
     return { status: 202, body: matched ? 'applied' : 'no matching deploy' };
   };
 }

@@ -1,6 +1,7 @@
-import { environmentOf, type EnvironmentConfig, type ServiceConfig } from '../../config.js';
+import { environmentOf, serviceOf, type EnvironmentConfig, type ServiceConfig } from '../../config.js';
 import { UserFacingError } from '../../domain/errors.js';
 import type { Deploy } from '../../domain/model.js';
+import { echoInput } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
 
 export interface Target {
@@ -12,22 +13,26 @@ export interface Target {
   readonly needsApproval: boolean;
 }
 
+/** The configured service a person named, or a clear answer listing those that exist. */
+export function knownService(deps: AppDeps, service: string): ServiceConfig {
+  const serviceConfig = serviceOf(deps.config, service);
+  if (serviceConfig) return serviceConfig;
+  const known = Object.keys(deps.config.services).join(', ');
+  throw new UserFacingError(
+    'UNKNOWN_SERVICE',
+    `Unknown service "${echoInput(service)}". Known services: ${known}.`,
+  );
+}
+
 /** Looks up service and env in the configuration, with a clear answer listing what exists. */
 export function resolveTarget(deps: AppDeps, service: string, env: string): Target {
-  const serviceConfig = deps.config.services[service];
-  if (!serviceConfig) {
-    const known = Object.keys(deps.config.services).join(', ');
-    throw new UserFacingError(
-      'UNKNOWN_SERVICE',
-      `Unknown service "${service.slice(0, 40)}". Known services: ${known}.`,
-    );
-  }
+  const serviceConfig = knownService(deps, service);
   const envConfig = environmentOf(deps.config, service, env);
   if (!envConfig) {
     const known = serviceConfig.environments.map((e) => e.name).join(', ');
     throw new UserFacingError(
       'UNKNOWN_ENV',
-      `Unknown environment "${env.slice(0, 40)}" for ${service}. Choose one of: ${known}.`,
+      `Unknown environment "${echoInput(env)}" for ${service}. Choose one of: ${known}.`,
     );
   }
   const isProd = env === deps.config.prodEnvironment;
@@ -47,6 +52,6 @@ export function targetOf(deps: AppDeps, deploy: Deploy): Target {
 
 export async function loadDeploy(deps: AppDeps, id: string): Promise<Deploy> {
   const deploy = await deps.repos.deploys.get(id);
-  if (!deploy) throw new UserFacingError('NOT_FOUND', `No deploy ${id.slice(0, 20)} was found.`);
+  if (!deploy) throw new UserFacingError('NOT_FOUND', `No deploy ${echoInput(id, 20)} was found.`);
   return deploy;
 }

@@ -1,5 +1,6 @@
 import type { Actor, Deploy } from '../../domain/model.js';
 import { progressOf, type Progress } from '../../domain/progress.js';
+import { approvalRequired } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
 import type { DeployPatch } from '../ports/repositories.js';
 import { transition } from '../pipeline/transition.js';
@@ -50,7 +51,14 @@ export async function proceed(
       { ...snapshot, waitingFor: { code: check.blocking.code, reason: check.blocking.reason } },
       { actor: note.actor, reason: check.blocking.reason },
     );
-  } else if (target.needsApproval && !approveAtOnce) {
+  } else if (
+    !approveAtOnce &&
+    approvalRequired({
+      kind: deploy.kind,
+      envNeedsApproval: target.needsApproval,
+      emergency: deploy.emergency ?? false,
+    })
+  ) {
     moved = await askForApproval(deps, deploy, snapshot, note);
   } else {
     moved = await transition(

@@ -2,7 +2,8 @@ import { UserFacingError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Actor, Deploy } from '../../domain/model.js';
 import { canRequestDeploy, type RoleActor } from '../../domain/roles.js';
-import { clampReason } from '../../domain/text.js';
+import { refProblem } from '../../domain/refs.js';
+import { clampReason, echoInput } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
 import { resolveTarget, type Target } from './context.js';
 import { proceed, type Progress } from './proceed.js';
@@ -19,11 +20,18 @@ export interface DeployRequest {
 
 /** Resolves a ref to a commit SHA on GitHub, with a clear answer when it does not exist. */
 async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<string> {
+  const problem = refProblem(ref);
+  if (problem) {
+    throw new UserFacingError(
+      'BAD_INPUT',
+      `The ref "${echoInput(ref, 60)}" ${problem}: name a branch, tag or commit SHA.`,
+    );
+  }
   const commit = await deps.github.resolveRef(target.serviceConfig.repo, ref);
   if (!commit) {
     throw new UserFacingError(
       'UNKNOWN_REF',
-      `"${ref.slice(0, 60)}" is not a branch, tag or commit of ${target.serviceConfig.repo}.`,
+      `"${echoInput(ref, 60)}" is not a branch, tag or commit of ${target.serviceConfig.repo}.`,
     );
   }
   return commit.sha;

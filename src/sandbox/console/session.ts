@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../../config.js';
+import { serviceOf, type Config } from '../../config.js';
 import type { InteractionHandle, LocalDiscord, ObservedMessage } from '../discord/index.js';
 import type { LocalGitHub } from '../github/index.js';
 import { HELP, parseLine, type ConsoleCommand } from './parse.js';
@@ -98,7 +98,7 @@ export class ConsoleSession {
         await sleep(command.seconds * 1000);
         break;
       case 'github-fail-next': {
-        const service = config.services[command.service];
+        const service = serviceOf(config, command.service);
         if (!service)
           throw new Error(
             `unknown service "${command.service}" (services: ${Object.keys(config.services).join(', ')})`,

@@ -281,6 +281,16 @@ export class Driver {
     });
   }
 
+  /**
+   * Test hook: sends one gateway dispatch as is, unchecked (e.g. an INTERACTION_CREATE that Discord would
+   * never send, without `member` or `user`), to see that the bot survives it. Returns its sequence number.
+   */
+  dispatchRaw(event: string, data: unknown): number {
+    if (this.gateway.counts().open === 0)
+      throw new Error(`local Discord: cannot send ${event}: no bot is connected to the gateway`);
+    return this.gateway.dispatch(event, data);
+  }
+
   #send(
     member: MemberRecord,
     description: string,
