@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Modules of src/app being redesigned with the deploy flow; they join the 90 % gate once it settles.
-const APP_IN_REDESIGN = 'verification|rollback|ops-effects|notifier|deps|ports';
+// Top-level src/app modules not yet at the 90 % gate (their branches are mostly covered by the end-to-end
+// files, which run in child processes); they, app/deploys/ and app/pipeline/ are held by the src/app floor.
+const APP_BELOW_GATE = 'verification|rollback|ops-effects';
 
 export default defineConfig({
   test: {
@@ -29,8 +30,8 @@ export default defineConfig({
         functions: 75,
         branches: 60,
         'src/domain/**': { lines: 90, branches: 90 },
-        [`src/app/!(${APP_IN_REDESIGN}).ts`]: { lines: 90, branches: 90 },
-        // All of src/app, the deploy flow included: a floor under the 87 % / 71 % measured, to raise to 90.
+        [`src/app/!(${APP_BELOW_GATE}).ts`]: { lines: 90, branches: 90 },
+        // All of src/app, the deploy flow included: a floor under the 89 % / 74 % measured, to raise to 90.
         'src/app/**': { lines: 85, branches: 70 },
       },
     },

@@ -83,6 +83,25 @@ describe('defect 2: a rollback plan must have visible words', () => {
     });
     expect(done.deploy.override?.rollbackPlan).toBe(rollbackPlan);
   });
+
+  it('refuses a plan over its 1000 characters, and a reason over its 300, leaving the deploy queued', async () => {
+    const { harness, id } = await queuedProdDeploy();
+    const tooLongPlan = await refusal(
+      overrideFreeze(harness.deps, people.bob, id, {
+        reason: 'hotfix for login outage',
+        rollbackPlan: 'roll back '.repeat(101),
+      }),
+    );
+    expect(tooLongPlan.message).toBe('The rollback plan is too long (1000 characters at most).');
+    const tooLongReason = await refusal(
+      overrideFreeze(harness.deps, people.bob, id, {
+        reason: 'x'.repeat(301),
+        rollbackPlan: 'redeploy the previous version with /rollback',
+      }),
+    );
+    expect(tooLongReason.message).toBe('The reason is too long (300 characters at most).');
+    expect((await harness.deps.repos.deploys.get(id))?.state).toBe('queued');
+  });
 });
 
 describe('defect 4: names from the object prototype are unknown services, not crashes', () => {
