@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
-import { option } from '../src/adapters/discord/command-options.js';
+import { option, requiredReason } from '../src/adapters/discord/command-options.js';
 import { renderFreezeList, renderFreezeReply } from '../src/adapters/discord/render/freeze.js';
 import { knownEnvs, liftFreeze, startFreeze, upcomingFreezes } from '../src/app/freezes.js';
 import { UserFacingError } from '../src/domain/errors.js';
@@ -23,13 +23,6 @@ const duration = option.string({
       return ms;
     }),
 });
-const reason = option.string({
-  description: 'Why',
-  required: true,
-  minLength: 3,
-  maxLength: 500,
-  tooShort: 'give a few words',
-});
 const envOption = (description: string) =>
   option.string({ description, autocomplete: true, minLength: 1, maxLength: 40 });
 const env = envOption('Environment (default: prod)');
@@ -42,7 +35,7 @@ export const freeze = defineCommand({
   name: 'freeze',
   description: 'Freeze windows: start, schedule, list, lift',
   subcommands: {
-    start: { description: 'Freeze deploys now (R5)', options: { duration, reason, env } },
+    start: { description: 'Freeze deploys now (R5)', options: { duration, reason: requiredReason, env } },
     schedule: {
       description: 'Schedule a freeze (R5)',
       options: {
@@ -54,7 +47,7 @@ export const freeze = defineCommand({
           tooLong: 'is too long',
         }),
         duration,
-        reason,
+        reason: requiredReason,
         env,
       },
     },

@@ -1,23 +1,15 @@
 import { defineCommand } from '../src/adapters/discord/command.js';
-import { option } from '../src/adapters/discord/command-options.js';
+import { requiredReason } from '../src/adapters/discord/command-options.js';
 import { setMaintenance } from '../src/app/maintenance.js';
 import { userText } from '../src/domain/text.js';
-
-const reason = option.string({
-  description: 'Why',
-  required: true,
-  minLength: 3,
-  maxLength: 500,
-  tooShort: 'give a few words',
-});
 
 /** /maintenance on|off reason — R5 (§3, §7): deploys refused and non-critical jobs paused while on. */
 export const maintenance = defineCommand({
   name: 'maintenance',
   description: 'Maintenance mode: refuse deploys and pause non-critical jobs (R5)',
   subcommands: {
-    on: { description: 'Turn maintenance on', options: { reason } },
-    off: { description: 'Turn maintenance off', options: { reason } },
+    on: { description: 'Turn maintenance on', options: { reason: requiredReason } },
+    off: { description: 'Turn maintenance off', options: { reason: requiredReason } },
   },
   ephemeral: true,
   async run({ options, actor, deps }) {

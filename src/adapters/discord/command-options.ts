@@ -252,3 +252,12 @@ export function declareSubcommands<S extends SubcommandMap>(
     >,
   };
 }
+
+/** The required "why" of an ops action (a freeze, maintenance): a few words, at most 500 characters. */
+export const requiredReason = option.string({
+  description: 'Why',
+  required: true,
+  minLength: 3,
+  maxLength: 500,
+  tooShort: 'give a few words',
+});
