@@ -155,4 +155,32 @@ describe('a stuck run (held in progress on the local GitHub API)', () => {
     expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('succeeded');
     expect(h.told.markers.map((m) => m.id)).toEqual([deploy.id]);
   });
+
+  it('says why a run action cannot be done: nothing in flight, no run yet, or GitHub refused it', async () => {
+    const deploy = await runningStagingDeploy();
+    const { runId: _runId, ...unbound } = deploy;
+    const noRun = await h.deps.repos.deploys.create({ ...unbound, id: 'D00000RNT' });
+    expect(await refusal(cancelRun(h.deps, people.alice, noRun.id))).toMatchObject({ code: 'NOT_FOUND' });
+
+    // GitHub answers 409 for a run that has already finished: the person is told, nothing changes.
+    h.github.failNextRequest({ method: 'POST', path: /\/cancel$/ }, 409, { times: 4 });
+    expect((await refusal(cancelRun(h.deps, people.alice, deploy.id))).message).toMatch(
+      /GitHub would not cancel the run/,
+    );
+    h.github.failNextRequest({ method: 'POST', path: /\/cancel$/ }, 409, { times: 4 });
+    expect((await refusal(rerunRun(h.deps, people.alice, deploy.id))).message).toMatch(
+      /GitHub would not cancel the run before re-running it/,
+    );
+    expect((await h.deps.repos.deploys.get(deploy.id))?.rerunRequested).toBe(false);
+    // Another failure is not the person's answer: it reaches the caller as it is.
+    h.github.failNextRequest({ method: 'POST', path: /\/cancel$/ }, 404);
+    await expect(cancelRun(h.deps, people.alice, deploy.id)).rejects.not.toHaveProperty(
+      'code',
+      'ALREADY_DECIDED',
+    );
+
+    h.github.holdRuns(false);
+    const done = await trackUntil(deploy.id, ['succeeded']);
+    expect((await refusal(cancelRun(h.deps, people.alice, done.id))).message).toMatch(/no run in flight/);
+  });
 });
