@@ -129,6 +129,9 @@ beforeAll(async () => {
       resolve();
     });
   });
+  // The re-run's new attempt stays in progress, so the cancel that follows it has a run to cancel however
+  // slowly the machine runs.
+  github.holdRuns(true);
   const deployment = await answer('POST', `/repos/${REPO}/deployments`, {
     ref: 'main',
     environment: 'prod',
