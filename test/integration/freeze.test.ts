@@ -258,4 +258,27 @@ describe('emergency override', () => {
     expect(next.progress).toMatchObject({ kind: 'queued', code: 'FROZEN' });
     expect(prodRuns()).toHaveLength(1);
   });
+
+  it('two R5s overriding the same queued deploy at once: one override, the other is told it changed', async () => {
+    await setUp(IN_BUFFER);
+    await greenStaging();
+    const { progress } = await requestDeploy(deps, { actor: people.alice, service: 'api', env: 'prod' });
+    const plan = {
+      reason: 'hotfix for login outage',
+      rollbackPlan: 'redeploy the last version with /rollback',
+    };
+
+    const results = await Promise.allSettled([
+      overrideFreeze(deps, people.bob, progress.deploy.id, plan),
+      overrideFreeze(deps, people.carol, progress.deploy.id, plan),
+    ]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused?.reason).toMatchObject({ code: 'ALREADY_DECIDED' });
+    const overrides = (await deps.repos.audit.find({ deployId: progress.deploy.id, limit: 50 })).filter(
+      (e) => e.action === 'deploy.override',
+    );
+    expect(overrides).toHaveLength(1);
+  });
 });

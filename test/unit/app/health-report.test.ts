@@ -171,6 +171,7 @@ describe('/health report', () => {
       // The real client (a class: its methods live on the prototype), with rateLimit failing.
       github: Object.assign(Object.create(deps.github) as AppDeps['github'], {
         rateLimit: () => Promise.reject(new Error('bad credentials')),
+        credentialStatus: () => Promise.reject(new Error('GitHub unreachable')),
       }),
       repos: {
         ...deps.repos,
@@ -183,6 +184,7 @@ describe('/health report', () => {
       mongoMs: 'unreachable',
       jobs: 'unavailable',
       githubRateLimit: 'unavailable',
+      githubCredentials: 'unavailable',
       freeze: 'unavailable',
     });
     // The parts that still answer are there.
