@@ -32,6 +32,16 @@ function stateMessage(deploy: Deploy): string {
   }
 }
 
+/** Why "Deploy now" does nothing: the request is not waiting for its requester. */
+function resumeMessage(deploy: Deploy): string {
+  if (deploy.state === 'awaiting_approval')
+    return `Deploy ${deploy.id} is already waiting for an R5's approval.`;
+  if (deploy.state === 'queued') {
+    return `Deploy ${deploy.id} is still waiting: ${deploy.waitingFor?.reason ?? 'the way is not clear yet'}`;
+  }
+  return stateMessage(deploy);
+}
+
 /**
  * Approve (button or `/approve id`, §4.3): an R5 other than the requester, with roles read live. Gates are
  * evaluated again; the approval is consumed by one atomic conditional update, so two R5s clicking at once,
@@ -150,6 +160,6 @@ export async function resumeRequest(deps: AppDeps, actor: Acting, deployId: stri
   const deploy = await loadDeploy(deps, deployId);
   const permission = canResume(actor, deps.config.discord.roles, deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
-  if (deploy.state !== 'requested') throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
+  if (deploy.state !== 'requested') throw new UserFacingError('ALREADY_DECIDED', resumeMessage(deploy));
   return proceed(deps, deploy, { actor });
 }
