@@ -180,4 +180,54 @@ describe('rollback (app layer)', () => {
       requestRollback(h.deps, { actor: people.alice, service: 'api', env: 'staging' }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('rolls back to a short SHA that ran there; a prefix under 7 characters or a healthy card is refused', async () => {
+    h = await startVerifyHarness();
+    const { good } = await goodThenNew();
+    const live = await deployAndFinish(h, 'prod');
+
+    const { deploy } = await requestRollback(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'prod',
+      to: good.slice(0, 7).toUpperCase(),
+    });
+    expect(deploy).toMatchObject({ kind: 'rollback', sha: good });
+    await expect(
+      requestRollback(h.deps, { actor: people.alice, service: 'api', env: 'prod', to: good.slice(0, 6) }),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_REF' });
+    // The card's Rollback is for a failed or faulty deploy only; Acknowledge for an emergency only.
+    await expect(rollbackFromCard(h.deps, people.bob, live.id)).rejects.toMatchObject({
+      code: 'ALREADY_DECIDED',
+    });
+    await expect(acknowledgeEmergency(h.deps, people.bob, deploy.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('keeps re-scheduling the acknowledgement during maintenance without pinging anyone', async () => {
+    h = await startVerifyHarness();
+    await goodThenNew();
+    await deployAndFinish(h, 'prod');
+    const { deploy } = await requestRollback(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'prod',
+      emergency: true,
+    });
+    await h.deps.repos.settings.set(
+      'maintenance',
+      { on: true, reason: 'provider incident', by: { id: people.bob.id, name: 'bob' } },
+      new Date(),
+    );
+
+    expect(await remindAcknowledgement(h.deps, deploy.id, 1)).toBe(true);
+
+    expect(h.acks).toEqual([]);
+    expect(h.jobs.scheduled.filter((j) => j.name === EMERGENCY_ACK_JOB).map((j) => j.data)).toContainEqual({
+      deployId: deploy.id,
+      round: 2,
+    });
+    expect(await remindAcknowledgement(h.deps, 'D-nobody', 1)).toBe(false);
+  });
 });
