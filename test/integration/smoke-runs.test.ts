@@ -101,6 +101,46 @@ describe('nightly smoke runs', () => {
     });
   });
 
+  it('a start run again after a crash finds the run it had started by its deploy_id, and keeps waiting for one not listed yet', async () => {
+    const n = await harness();
+    const github = n.deps.github;
+    const quiet = Object.create(github) as GitHubPort;
+    quiet.dispatch = async (...args) => (await github.dispatch(...args), {});
+    let listed = false;
+    quiet.findRunByDeployId = async (...args) => (listed ? github.findRunByDeployId(...args) : undefined);
+    const deps: AppDeps = { ...n.deps, github: quiet };
+
+    await startNight(deps, { nightId: 'DNIGHT002' });
+    // GitHub has not listed the run yet: the first tick finds nothing and looks again on the next.
+    await runTick(deps, checkTicks(n.h.jobs.scheduled)[0]!);
+    expect(checkTicks(n.h.jobs.scheduled)).toHaveLength(2);
+    const waiting = await n.deps.repos.settings.get<{ services: { runId?: number }[] }>(
+      smokeNightKey('DNIGHT002'),
+    );
+    expect(waiting?.services[0]?.runId).toBeUndefined();
+
+    listed = true;
+    await startNight(deps, { nightId: 'DNIGHT002' });
+    const found = await n.deps.repos.settings.get<{ services: { runId?: number }[] }>(
+      smokeNightKey('DNIGHT002'),
+    );
+    expect(found?.services[0]?.runId).toBe(smokeRuns(n)[0]?.id);
+    expect(smokeRuns(n)).toHaveLength(1);
+  });
+
+  it('a start of a night that already concluded does nothing at all', async () => {
+    const n = await harness();
+    await startNight(n.deps, { nightId: 'DNIGHT003' });
+    await drive(n);
+    const scheduled = n.h.jobs.scheduled.length;
+
+    await startNight(n.deps, { nightId: 'DNIGHT003' });
+
+    expect(n.h.jobs.scheduled).toHaveLength(scheduled);
+    expect(smokeRuns(n)).toHaveLength(1);
+    expect(n.summaries).toHaveLength(1);
+  });
+
   it('a red night: the failed run turns the service red, with its link', async () => {
     const n = await harness();
     n.h.github.failNext('example-org/api', 'smoke.yml');
