@@ -167,7 +167,12 @@ export interface Lock {
   readonly createdBy: Actor;
   readonly createdAt: Date;
   readonly deployId?: string;
+  /** Locks (issue 13): when a manual lock ends by itself; compared with the clock when read, no TTL index. */
+  readonly expiresAt?: Date;
 }
+
+/** Locks (issue 13): the service and env of a global lock (`/lock all`), which holds every env. */
+export const ALL_TARGETS = '*';
 
 export interface AuditEntry {
   readonly id: string;

@@ -140,6 +140,7 @@ const lockSchema = new Schema(
     createdBy: { type: actor, required: true },
     createdAt: { type: Date, required: true },
     deployId: String,
+    expiresAt: Date,
   },
   options,
 );
