@@ -323,7 +323,8 @@ function lockRepository({ locks }: Models): LockRepository {
       const removed: Lock[] = [];
       for (const doc of due) {
         // Conditional on the very lock read: a lock taken again since is not removed with the old one.
-        const result = await locks.deleteOne({ _id: doc._id, expiresAt: doc.expiresAt });
+        const { service, env, kind, createdAt } = doc;
+        const result = await locks.deleteOne({ service, env, kind, createdAt, expiresAt: { $lte: now } });
         if (result.deletedCount === 1) removed.push(toLock(doc));
       }
       return removed;

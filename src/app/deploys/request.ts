@@ -5,7 +5,7 @@ import { canRequestDeploy, type RoleActor } from '../../domain/roles.js';
 import { refProblem } from '../../domain/refs.js';
 import { clampReason, echoInput } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
-import { resolveTarget, type Target } from './context.js';
+import { resolveTarget, rolesFor, type Target } from './context.js';
 import { proceed, type Progress } from './proceed.js';
 import { supersedeDeploy } from './supersede.js';
 import { audit } from '../audit.js';
@@ -45,7 +45,7 @@ export async function requestDeploy(
   deps: AppDeps,
   request: DeployRequest,
 ): Promise<{ deploy: Deploy; progress: Progress }> {
-  const permission = canRequestDeploy(request.actor, deps.config.discord.roles);
+  const permission = canRequestDeploy(request.actor, rolesFor(deps, request.service));
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const target = resolveTarget(deps, request.service, request.env);
   const ref = request.ref ?? target.serviceConfig.defaultRef;
