@@ -89,6 +89,10 @@ export interface Deploy {
   readonly rerunRequested?: boolean;
   /** A queued request: the gate that made it wait. */
   readonly waitingFor?: GateBlock;
+  /** Issue 13: its place in the FIFO queue of its service+env when last counted (1 is the head). */
+  readonly queuePosition?: number;
+  /** Issue 13: when it was offered (Deploy now) as the head of the queue; the offer lapses after queue.offerExpiry. */
+  readonly offeredAt?: Date;
   /** Why the deploy ended the way it did (gate reason, run conclusion, …), for people. */
   readonly outcomeReason?: string;
   /** The gate that refused it, when one did. */

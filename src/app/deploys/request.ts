@@ -53,11 +53,13 @@ export async function requestDeploy(
   const now = deps.clock.now();
   const previous = await deps.repos.deploys.lastSucceeded(target.service, target.env);
 
-  // A newer request replaces older ones for the same service and env that are still waiting.
+  // A newer request replaces the requester's own older ones for the same service and env that still wait;
+  // other people's keep their place in the queue (issue 13: FIFO across requesters).
   for (const older of await deps.repos.deploys.findByStates(
     ['requested', 'queued', 'awaiting_approval'],
     target,
   )) {
+    if (older.requestedBy.id !== request.actor.id) continue;
     await supersedeDeploy(deps, older, `a newer request (${sha.slice(0, 7)}) replaced it`);
   }
 
