@@ -207,6 +207,9 @@ export const PERMISSIONS = {
   deployNow: { rank: 'R4', requester: 'only' },
   rollback: { rank: 'R4', requester: 'any' },
   acknowledge: { rank: 'R5', requester: 'never' },
+  /** Cancel or re-run a run in flight: where no approval is needed, and where one is (see canControlRun). */
+  controlRun: { rank: 'R4', requester: 'any' },
+  controlApprovedRun: { rank: 'R5', requester: 'any' },
   verify: { rank: 'R4', requester: 'any' },
   freeze: { rank: 'R5', requester: 'any' },
   maintenance: { rank: 'R5', requester: 'any' },
