@@ -7,6 +7,8 @@ import { offerQueued } from '../../src/app/deploys/queue.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { expireLocks, lockAll, lockEnv, unlockAll, unlockEnv } from '../../src/app/locks.js';
 import { statusBoard } from '../../src/app/status.js';
+import { aheadInLine } from '../../src/app/deploys/line.js';
+import { MAINTENANCE_KEY } from '../../src/app/settings.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { people, refusal, ROLES, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
 
@@ -203,5 +205,38 @@ describe('/status', () => {
     const description = view.embeds?.[0]?.description ?? '';
     expect(description.length).toBeLessThanOrEqual(4096);
     expect(description).toMatch(/… and \d+ more/);
+  });
+});
+
+describe('the edges of locks and the line', () => {
+  it('names a faulty deploy’s lock without an owner, and a rollback never waits behind deploys in line', async () => {
+    await h.deps.repos.locks.acquire({
+      ...stagingApi,
+      kind: 'faulty',
+      reason: 'v2026.03.04 faulty',
+      createdBy: { id: 'system', name: 'Release Console' },
+      createdAt: clock.now(),
+    });
+    const queued = await request(erin);
+    expect(queued.waitingFor?.reason).toBe('Locked (faulty deploy): v2026.03.04 faulty');
+    clock.advance(1000);
+    const later = { ...queued, id: 'DLATER001', createdAt: clock.now() };
+    expect(await aheadInLine(h.deps, later)).toBe(1);
+    expect(await aheadInLine(h.deps, { ...later, kind: 'rollback' })).toBe(0);
+  });
+
+  it('shows maintenance and the deploy running on /status', async () => {
+    const started = (await requestDeploy(h.deps, { actor: people.alice, ...stagingApi })).deploy;
+    await h.deps.repos.settings.set(
+      MAINTENANCE_KEY,
+      { on: true, reason: 'db upgrade', by: people.bob, at: clock.now().toISOString() },
+      clock.now(),
+    );
+    const board = await statusBoard(h.deps);
+    expect(board.maintenance?.reason).toBe('db upgrade');
+    expect(board.rows[0]?.running?.id).toBe(started.id);
+    const text = JSON.stringify(renderStatus(board, 'UTC'));
+    expect(text).toContain('Maintenance is on: db upgrade');
+    expect(text).toContain(`🚀 ${started.id} ${started.state}`);
   });
 });
