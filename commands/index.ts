@@ -15,6 +15,9 @@ import { smoke } from './smoke.js';
 import { verificationButtons } from './verification-buttons.js';
 import { maintenance } from './maintenance.js';
 import { overrideButtons, overrideModals } from './override.js';
+import { lock } from './lock.js';
+import { unlock } from './unlock.js';
+import { status } from './status.js';
 
 /** Every slash command the bot registers, listed explicitly. */
 export const commands: readonly RegisteredCommand[] = [
@@ -27,6 +30,10 @@ export const commands: readonly RegisteredCommand[] = [
   maintenance,
   rollback,
   smoke,
+  // Issue 13: locks and /status.
+  lock,
+  unlock,
+  status,
 ];
 
 /** Buttons by action (the part of custom_id before the opaque id). */

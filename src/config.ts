@@ -53,6 +53,14 @@ const serviceSchema = z
     defaultRef: z.string().min(1).default('main'),
     smokeWorkflow: z.string().min(1).optional(),
     environments: z.array(environmentSchema).min(1),
+    /** Issue 13: the service's own Discord roles, beside (or with `replace`, instead of) the global R4/R5. */
+    roles: z
+      .strictObject({
+        requesters: z.array(snowflake).default([]),
+        approvers: z.array(snowflake).default([]),
+        replace: z.boolean().default(false),
+      })
+      .optional(),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();
@@ -124,6 +132,8 @@ const fileSchema = z
       serviceSchema,
     ),
     freezeWindows: z.array(freezeWindowSchema).default([]),
+    /** Issue 13: how long the head of a queue holds its offer (Deploy now) before the next is offered. */
+    queue: z.strictObject({ offerExpiry: duration.prefault('10m') }).prefault({}),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {

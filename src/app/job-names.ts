@@ -10,3 +10,5 @@ export const OUTBOX_JOB = 'deploy-outbox';
 export const NIGHTLY_SMOKE_JOB = 'nightly-smoke';
 /** One look at a night's smoke runs; schedules the next until the night concludes. */
 export const NIGHTLY_SMOKE_CHECK_JOB = 'nightly-smoke-check';
+/** Issue 13: ends the locks whose ttl is up (announced, audited, their queue offered). */
+export const LOCK_EXPIRY_JOB = 'lock-expiry';

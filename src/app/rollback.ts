@@ -11,7 +11,7 @@ import { clampReason, echoInput, shortSha } from '../domain/text.js';
 import { audit } from './audit.js';
 import { EMERGENCY_ACK_JOB } from './job-names.js';
 import type { AppDeps } from './ports/deps.js';
-import { loadDeploy, resolveTarget } from './deploys/context.js';
+import { loadDeploy, resolveTarget, rolesFor } from './deploys/context.js';
 import { supersedeDeploy } from './deploys/supersede.js';
 import { proceed, type Progress } from './deploys/proceed.js';
 import { annotate } from './pipeline/transition.js';
@@ -93,7 +93,7 @@ export async function requestRollback(
   options: { approvedByClick?: boolean } = {},
 ): Promise<{ deploy: Deploy; progress: Progress }> {
   const emergency = request.emergency ?? false;
-  const permission = canRollback(request.actor, deps.config.discord.roles, {
+  const permission = canRollback(request.actor, rolesFor(deps, request.service), {
     emergency,
     // The emergency flag is the incident declaration (audited below as incident.declared).
     incidentDeclared: emergency,
@@ -182,7 +182,7 @@ export async function rollbackFromCard(
       `Rollback ${underway.id} of ${deploy.id} is already underway.`,
     );
   }
-  const isApprover = rollbackClickApproves(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const isApprover = rollbackClickApproves(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   return requestRollback(
     deps,
     { actor, service: deploy.service, env: deploy.env, rollbackOf: deploy.id },
@@ -201,7 +201,7 @@ export async function acknowledgeEmergency(deps: AppDeps, actor: Acting, deployI
   if (deploy.kind !== 'rollback' || !deploy.emergency) {
     throw new UserFacingError('NOT_FOUND', `Deploy ${deploy.id} is not an emergency rollback.`);
   }
-  const permission = canAcknowledgeEmergency(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canAcknowledgeEmergency(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const by = { id: actor.id, name: actor.name };
   // One atomic step guarded by "no approver yet": two R5s clicking at once give one acknowledgement.

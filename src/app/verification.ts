@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR, type Actor, type Deploy } from '../domain/model.js';
 import { canVerify, type RoleActor } from '../domain/roles.js';
 import { VERIFY_JOB } from './job-names.js';
 import type { AppDeps, HealthResult } from './ports/deps.js';
-import { loadDeploy, targetOf } from './deploys/context.js';
+import { loadDeploy, rolesFor, targetOf } from './deploys/context.js';
 import { annotate } from './pipeline/transition.js';
 
 export { VERIFY_JOB } from './job-names.js';
@@ -264,9 +264,9 @@ export async function confirmVerification(
   actor: Actor & RoleActor,
   deployId: string,
 ): Promise<{ deploy: Deploy; outcome: Judgement['outcome'] }> {
-  const permission = canVerify(actor, deps.config.discord.roles);
-  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const deploy = await loadDeploy(deps, deployId);
+  const permission = canVerify(actor, rolesFor(deps, deploy.service));
+  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (deploy.verification !== 'pending') {
     throw new UserFacingError(
       'ALREADY_DECIDED',

@@ -62,11 +62,14 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
   switch (event) {
     case 'queue':
     case 'requeue':
+    case 'supersede':
+      return [card];
+    // Issue 13: a request that leaves the line lets the next one in it be offered (FIFO queue).
     case 'reject':
     case 'deny':
     case 'expire':
-    case 'supersede':
-      return [card];
+    case 'lapse':
+      return [card, { kind: 'offerQueue' }];
     case 'release':
       return [card, { kind: 'tellRequester', notice: { kind: 'offer' } }];
     case 'requestApproval':
@@ -151,6 +154,8 @@ export const ANNOTATIONS = {
   unlocked: { guard: {}, action: 'lock.released' },
   /** A newer deploy replaced this one while it was being verified. */
   verificationStopped: { guard: { verification: ['pending'] }, action: 'deploy.verification.stopped' },
+  /** Issue 13: a queued request moved up the line (the card shows its new position). */
+  movedUp: { guard: { states: ['queued'] }, action: 'deploy.queue.moved' },
 } as const satisfies Record<string, { guard: DeployGuard; action: string }>;
 export type DeployAnnotation = keyof typeof ANNOTATIONS;
 
@@ -165,6 +170,7 @@ export function effectsOfAnnotation(annotation: DeployAnnotation): EffectSpec[] 
     case 'acknowledge':
     case 'stuck':
     case 'rerun':
+    case 'movedUp':
       return [{ kind: 'card' }];
     case 'confirm':
     case 'unlocked':

@@ -39,6 +39,8 @@ export const TRANSITIONS = {
   succeed: { from: ['dispatched', 'running'], to: 'succeeded' },
   /** The run failed, or the dispatch itself failed for good. */
   fail: { from: ['approved', 'dispatched', 'running'], to: 'failed' },
+  /** Issue 13: the head of the queue let its offer (Deploy now) expire; the next in line is offered. */
+  lapse: { from: ['requested'], to: 'expired' },
 } as const satisfies Record<string, { readonly from: readonly DeployState[]; readonly to: DeployState }>;
 
 export type DeployEvent = keyof typeof TRANSITIONS;

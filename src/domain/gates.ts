@@ -19,7 +19,18 @@ export interface GateInput {
   readonly maintenance: { readonly on: boolean; readonly reason?: string | undefined };
   /** The freeze in force or in its buffer for this env (e.g. a `freezeStatus` that is frozen), if any. */
   readonly freeze?: { readonly name: string; readonly endsAt: Date; readonly inBuffer: boolean } | undefined;
-  readonly lock?: { readonly kind: LockKind; readonly reason: string } | undefined;
+  readonly lock?:
+    | {
+        readonly kind: LockKind;
+        readonly reason: string;
+        /** Issue 13: who holds a manual lock, until when, and whether it holds every env. */
+        readonly by?: string | undefined;
+        readonly expiresAt?: Date | undefined;
+        readonly global?: boolean | undefined;
+      }
+    | undefined;
+  /** Issue 13: earlier requests for the service+env still waiting their turn (the FIFO queue). */
+  readonly aheadInLine?: number | undefined;
   /** Another deploy of the service to this env in an active state. */
   readonly busyDeployId?: string | undefined;
   /** Prod only: the same SHA on staging. */
@@ -96,6 +107,24 @@ function stagingOutcome(input: GateInput): Outcome {
   return pass('This SHA is deployed and verified on staging');
 }
 
+function lockOutcome(input: GateInput): Outcome {
+  const lock = input.lock;
+  if (!lock) return pass('Not locked');
+  if (lock.by === undefined)
+    return block(`Locked (${lock.kind === 'faulty' ? 'faulty deploy' : 'manual'}): ${lock.reason}`);
+  const what = lock.global ? 'Every environment is locked' : 'Locked';
+  const until = lock.expiresAt ? ` until ${formatLocalTime(lock.expiresAt, input.timeZone ?? 'UTC')}` : '';
+  return block(`${what} by ${lock.by}${until}: ${lock.reason}`, lock.expiresAt);
+}
+
+function busyOutcome(input: GateInput): Outcome {
+  if (input.busyDeployId) return block(`Deploy ${input.busyDeployId} is in progress`);
+  const ahead = input.aheadInLine ?? 0;
+  if (ahead > 0)
+    return block(`${ahead} earlier request${ahead === 1 ? ' waits' : 's wait'} their turn first`);
+  return pass('No deploy in progress');
+}
+
 const CI_OUTCOMES: Readonly<Record<CiState, Outcome>> = {
   success: pass('CI checks are green'),
   pending: block('CI checks are still running'),
@@ -105,7 +134,6 @@ const CI_OUTCOMES: Readonly<Record<CiState, Outcome>> = {
 
 /** Every gate that applies, in display order. */
 export function evaluateGates(input: GateInput): GateResult[] {
-  const lock = input.lock;
   const results: GateResult[] = [
     result(
       'maintenance',
@@ -118,22 +146,8 @@ export function evaluateGates(input: GateInput): GateResult[] {
         : pass('Maintenance is off'),
     ),
     result('freeze', 'FROZEN', true, freezeOutcome(input)),
-    result(
-      'lock',
-      'LOCKED',
-      true,
-      lock
-        ? block(`Locked (${lock.kind === 'faulty' ? 'faulty deploy' : 'manual'}): ${lock.reason}`)
-        : pass('Not locked'),
-    ),
-    result(
-      'busy',
-      'BUSY',
-      true,
-      input.busyDeployId
-        ? block(`Deploy ${input.busyDeployId} is in progress`)
-        : pass('No deploy in progress'),
-    ),
+    result('lock', 'LOCKED', true, lockOutcome(input)),
+    result('busy', 'BUSY', true, busyOutcome(input)),
   ];
   if (input.isProd) results.push(result('staging', 'NOT_ON_STAGING', false, stagingOutcome(input)));
   // Fail closed: a CI state this table does not know (a new GitHub value) is not green.

@@ -9,10 +9,31 @@ export interface RoleActor {
   readonly roleIds: readonly string[];
 }
 
-/** The configured role ids (config `discord.roles`). */
+/** The configured role ids (config `discord.roles`), with a service's own roles where it has them. */
 export interface RoleIds {
   readonly r4: string;
   readonly r5: string;
+  /** Per-service roles (issue 13): see `forService`. */
+  readonly service?: ServiceRoles;
+}
+
+/**
+ * A service's own roles (config `services.<name>.roles`): `requesters` count as R4 and `approvers` as R5
+ * for that service, beside the global R4/R5, or instead of them with `replace`.
+ */
+export interface ServiceRoles {
+  readonly requesters: readonly string[];
+  readonly approvers: readonly string[];
+  readonly replace: boolean;
+}
+
+/** The roles that decide about one service: the global ones with the service's own, if it has any. */
+export function forService(
+  roles: RoleIds,
+  service: { readonly roles?: ServiceRoles | undefined } | undefined,
+): RoleIds {
+  const own = service?.roles;
+  return own ? { r4: roles.r4, r5: roles.r5, service: own } : { r4: roles.r4, r5: roles.r5 };
 }
 
 export type Rank = 'R5' | 'R4' | 'none';
@@ -39,8 +60,11 @@ const deny = (reason: string): Denied => ({ ok: false, code: 'NOT_ALLOWED', reas
 
 /** The highest rank the actor holds: R5 outranks R4. */
 export function rankOf(actor: RoleActor, roles: RoleIds): Rank {
-  if (actor.roleIds.includes(roles.r5)) return 'R5';
-  if (actor.roleIds.includes(roles.r4)) return 'R4';
+  const own = roles.service;
+  const holdsAny = (ids: readonly string[]) => ids.some((id) => actor.roleIds.includes(id));
+  const global = !own?.replace;
+  if ((global && actor.roleIds.includes(roles.r5)) || holdsAny(own?.approvers ?? [])) return 'R5';
+  if ((global && actor.roleIds.includes(roles.r4)) || holdsAny(own?.requesters ?? [])) return 'R4';
   return 'none';
 }
 
@@ -164,4 +188,91 @@ export function canVerify(actor: RoleActor, roles: RoleIds): Permission {
 /** `/health`, `/freeze list`, `/history`, `/audit`: anyone in the guild. */
 export function canView(_actor: RoleActor, _roles: RoleIds): Permission {
   return ALLOWED;
+}
+
+// Locks, /status and the table of every action (issue 13).
+
+/**
+ * Who may do each action, as one table: the rank needed, and how the requester (or a lock's owner) stands.
+ * `requester`: 'never' — not the requester (four-eyes); 'only' — the requester alone; 'or-R5' — the
+ * requester (or owner) with the rank, or any R5; 'any' — the requester is nobody special. The functions
+ * above and below answer these rules; test/unit/domain/permission-matrix.test.ts holds each command and
+ * button to this table.
+ */
+export const PERMISSIONS = {
+  deploy: { rank: 'R4', requester: 'any' },
+  approve: { rank: 'R5', requester: 'never' },
+  reject: { rank: 'R5', requester: 'never' },
+  cancel: { rank: 'none', requester: 'or-R5' },
+  deployNow: { rank: 'R4', requester: 'only' },
+  rollback: { rank: 'R4', requester: 'any' },
+  acknowledge: { rank: 'R5', requester: 'never' },
+  /** Cancel or re-run a run in flight: where no approval is needed, and where one is (see canControlRun). */
+  controlRun: { rank: 'R4', requester: 'any' },
+  controlApprovedRun: { rank: 'R5', requester: 'any' },
+  verify: { rank: 'R4', requester: 'any' },
+  freeze: { rank: 'R5', requester: 'any' },
+  maintenance: { rank: 'R5', requester: 'any' },
+  override: { rank: 'R5', requester: 'any' },
+  smokeRun: { rank: 'R5', requester: 'any' },
+  lock: { rank: 'R4', requester: 'any' },
+  unlock: { rank: 'R4', requester: 'or-R5' },
+  lockAll: { rank: 'R5', requester: 'any' },
+  unlockAll: { rank: 'R5', requester: 'any' },
+  view: { rank: 'none', requester: 'any' },
+} as const satisfies Record<string, { rank: Rank; requester: 'never' | 'only' | 'or-R5' | 'any' }>;
+export type Action = keyof typeof PERMISSIONS;
+
+const RANK_ORDER: Readonly<Record<Rank, number>> = { none: 0, R4: 1, R5: 2 };
+
+/** Whether someone of `rank` (the requester or owner, or not) may do `action`, by the table. */
+export function allows(action: Action, rank: Rank, isRequester: boolean): boolean {
+  const rule = PERMISSIONS[action];
+  const ranked = RANK_ORDER[rank] >= RANK_ORDER[rule.rank];
+  switch (rule.requester) {
+    case 'never':
+      return ranked && !isRequester;
+    case 'only':
+      return ranked && isRequester;
+    case 'or-R5':
+      return (ranked && isRequester) || rank === 'R5';
+    case 'any':
+      return ranked;
+  }
+}
+
+function byTable(
+  action: Action,
+  reason: string,
+  actor: RoleActor,
+  roles: RoleIds,
+  owner = false,
+): Permission {
+  return allows(action, rankOf(actor, roles), owner) ? ALLOWED : deny(reason);
+}
+
+/** `/lock service env`: R4 or R5 (for that service). */
+export function canLock(actor: RoleActor, roles: RoleIds): Permission {
+  return byTable('lock', 'You need the R4 or R5 role to lock an environment', actor, roles);
+}
+
+/** `/unlock service env`: the lock's owner (still R4 or R5), or any R5. */
+export function canUnlock(actor: RoleActor, roles: RoleIds, ownerId: string): Permission {
+  return byTable(
+    'unlock',
+    'Only the one who locked it (with the R4 or R5 role) or an R5 can unlock it',
+    actor,
+    roles,
+    actor.id === ownerId,
+  );
+}
+
+/** `/lock all`: R5. */
+export function canLockAll(actor: RoleActor, roles: RoleIds): Permission {
+  return byTable('lockAll', 'You need the R5 role to lock every environment', actor, roles);
+}
+
+/** `/unlock all`: R5. */
+export function canUnlockAll(actor: RoleActor, roles: RoleIds): Permission {
+  return byTable('unlockAll', 'You need the R5 role to lift the global lock', actor, roles);
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Freeze, Lock } from '../../src/domain/model.js';
+import { ALL_TARGETS, type Freeze, type Lock } from '../../src/domain/model.js';
 import { alice, at, bob, forEachBackend, uid } from './backends.js';
 
 const newFreeze = (over: Partial<Freeze> = {}): Freeze => ({
@@ -77,5 +77,43 @@ forEachBackend('LockRepository', (repos) => {
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await repos().locks.list({ service })).toHaveLength(1);
+  });
+});
+
+forEachBackend('LockRepository: expiry and the global lock (issue 13)', (repos) => {
+  const manual = (over: Partial<Lock>): Lock => ({
+    service: 'api',
+    env: 'prod',
+    kind: 'manual',
+    reason: 'db migration',
+    createdBy: bob,
+    createdAt: at(0),
+    ...over,
+  });
+
+  it('keeps expiresAt and removes only the locks due, once', async () => {
+    const service = uid('svc');
+    const due = manual({ service, expiresAt: at(10) });
+    const later = manual({ service, env: 'staging', expiresAt: at(30) });
+    const forever = manual({ service, env: 'qa' });
+    for (const lock of [due, later, forever]) expect(await repos().locks.acquire(lock)).toBe(true);
+    expect(await repos().locks.list({ service, env: 'prod' })).toEqual([due]);
+    const first = await Promise.all([
+      repos().locks.removeExpired(at(10)),
+      repos().locks.removeExpired(at(10)),
+    ]);
+    expect(first.flat().filter((l) => l.service === service)).toEqual([due]);
+    expect((await repos().locks.list({ service })).map((l) => l.env)).toEqual(['staging', 'qa']);
+    expect((await repos().locks.removeExpired(at(60))).filter((l) => l.service === service)).toEqual([later]);
+    expect(await repos().locks.list({ service })).toEqual([forever]);
+  });
+
+  it('holds one global lock at a time', async () => {
+    const reason = uid('all');
+    const global = manual({ service: ALL_TARGETS, env: ALL_TARGETS, reason });
+    expect(await repos().locks.acquire(global)).toBe(true);
+    expect(await repos().locks.acquire({ ...global, reason: 'again' })).toBe(false);
+    expect(await repos().locks.list({ service: ALL_TARGETS, env: ALL_TARGETS })).toEqual([global]);
+    expect(await repos().locks.release(ALL_TARGETS, ALL_TARGETS, 'manual')).toBe(true);
   });
 });

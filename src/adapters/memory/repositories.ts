@@ -308,6 +308,17 @@ function memoryLocks(): LockRepository {
           .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()),
       );
     },
+    async removeExpired(now) {
+      await tick();
+      const removed: Lock[] = [];
+      for (const [k, lock] of store) {
+        if (lock.expiresAt && lock.expiresAt.getTime() <= now.getTime()) {
+          store.delete(k);
+          removed.push(lock);
+        }
+      }
+      return copy(removed);
+    },
   };
 }
 

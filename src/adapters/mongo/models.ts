@@ -85,6 +85,9 @@ const deploySchema = new Schema(
     commits: Schema.Types.Mixed,
     ciState: String,
     waitingFor: Schema.Types.Mixed,
+    // Issue 13: the FIFO queue.
+    queuePosition: Number,
+    offeredAt: Date,
     outcomeCode: String,
     rerunRequested: Boolean,
     stuck: Boolean,
@@ -140,6 +143,7 @@ const lockSchema = new Schema(
     createdBy: { type: actor, required: true },
     createdAt: { type: Date, required: true },
     deployId: String,
+    expiresAt: Date,
   },
   options,
 );

@@ -315,6 +315,20 @@ function lockRepository({ locks }: Models): LockRepository {
         .lean<LockDoc[]>();
       return docs.map(toLock);
     },
+    async removeExpired(now) {
+      const due = await locks
+        .find({ expiresAt: { $lte: now } })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<LockDoc[]>();
+      const removed: Lock[] = [];
+      for (const doc of due) {
+        // Conditional on the very lock read: a lock taken again since is not removed with the old one.
+        const { service, env, kind, createdAt } = doc;
+        const result = await locks.deleteOne({ service, env, kind, createdAt, expiresAt: { $lte: now } });
+        if (result.deletedCount === 1) removed.push(toLock(doc));
+      }
+      return removed;
+    },
   };
 }
 

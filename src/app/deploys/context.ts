@@ -1,6 +1,7 @@
 import { environmentOf, serviceOf, type EnvironmentConfig, type ServiceConfig } from '../../config.js';
 import { UserFacingError } from '../../domain/errors.js';
 import type { Deploy } from '../../domain/model.js';
+import { forService, type RoleIds } from '../../domain/roles.js';
 import { echoInput } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
 
@@ -54,4 +55,9 @@ export async function loadDeploy(deps: AppDeps, id: string): Promise<Deploy> {
   const deploy = await deps.repos.deploys.get(id);
   if (!deploy) throw new UserFacingError('NOT_FOUND', `No deploy ${echoInput(id, 20)} was found.`);
   return deploy;
+}
+
+/** The roles that decide about `service`: the global R4/R5 with the service's own (issue 13). */
+export function rolesFor(deps: AppDeps, service: string): RoleIds {
+  return forService(deps.config.discord.roles, serviceOf(deps.config, service));
 }

@@ -3,7 +3,7 @@ import type { Actor, Deploy } from '../../domain/model.js';
 import { canApprove, canCancel, canRejectDeploy, canResume, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
 import { transition } from '../pipeline/transition.js';
-import { loadDeploy } from './context.js';
+import { loadDeploy, rolesFor } from './context.js';
 import { checkGates, holdBack } from './gates.js';
 import { proceed, settled, type Progress } from './proceed.js';
 
@@ -49,7 +49,7 @@ function resumeMessage(deploy: Deploy): string {
  */
 export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: string): Promise<Progress> {
   const deploy = await loadDeploy(deps, deployId);
-  const permission = canApprove(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canApprove(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const approval = await deps.repos.approvals.get(deploy.id);
   if (deploy.state !== 'awaiting_approval' || approval?.status !== 'pending') {
@@ -109,7 +109,7 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
 
 export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: string): Promise<Deploy> {
   const deploy = await loadDeploy(deps, deployId);
-  const permission = canRejectDeploy(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canRejectDeploy(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const now = deps.clock.now();
   const decided = await deps.repos.approvals.decide(deploy.id, 'rejected', {
@@ -132,7 +132,7 @@ export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: strin
 /** The requester (or an R5) withdraws a request that has not been dispatched. */
 export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: string): Promise<Deploy> {
   const deploy = await loadDeploy(deps, deployId);
-  const permission = canCancel(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canCancel(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (!['requested', 'queued', 'awaiting_approval'].includes(deploy.state)) {
     throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
@@ -158,7 +158,7 @@ export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: stri
 /** "Deploy now" on a re-offered queued request: its requester takes it through the gates again. */
 export async function resumeRequest(deps: AppDeps, actor: Acting, deployId: string): Promise<Progress> {
   const deploy = await loadDeploy(deps, deployId);
-  const permission = canResume(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canResume(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (deploy.state !== 'requested') throw new UserFacingError('ALREADY_DECIDED', resumeMessage(deploy));
   return proceed(deps, deploy, { actor });

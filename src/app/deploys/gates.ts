@@ -15,12 +15,16 @@ import type { AuditNote } from '../../domain/model.js';
 import { transition } from '../pipeline/transition.js';
 import { targetOf } from './context.js';
 import { smokeIsRed } from './smoke-state.js';
+import { aheadInLine } from './line.js';
+import { lockGateInput, locksOn } from '../lock-state.js';
 
 export interface GateCheck {
   readonly lines: GateLine[];
   readonly blocking?: { code: ErrorCode; reason: string; waitable: boolean };
   readonly ciState?: string;
   readonly commits?: CommitLine[];
+  /** Issue 13: its place in the FIFO queue of the service+env (1: nobody waits ahead of it). */
+  readonly position?: number;
 }
 
 /**
@@ -77,21 +81,23 @@ export async function checkGates(
   const { repos, config } = deps;
   const now = deps.clock.now();
   const repo = target.serviceConfig.repo;
-  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed, credentials] = await Promise.all([
-    maintenanceState(repos.settings),
-    repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
-    repos.locks.list({ service: deploy.service, env: deploy.env }),
-    repos.deploys.findByStates(['approved', 'dispatched', 'running'], {
-      service: deploy.service,
-      env: deploy.env,
-    }),
-    target.isProd
-      ? repos.deploys.lastSucceeded(deploy.service, config.stagingEnvironment, { sha: deploy.sha })
-      : undefined,
-    ciOf(deps, repo, deploy.sha),
-    target.isProd ? smokeIsRed(deps, deploy.service) : false,
-    deps.github.credentialStatus(),
-  ]);
+  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed, credentials, ahead] =
+    await Promise.all([
+      maintenanceState(repos.settings),
+      repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
+      locksOn(deps, deploy.service, deploy.env),
+      repos.deploys.findByStates(['approved', 'dispatched', 'running'], {
+        service: deploy.service,
+        env: deploy.env,
+      }),
+      target.isProd
+        ? repos.deploys.lastSucceeded(deploy.service, config.stagingEnvironment, { sha: deploy.sha })
+        : undefined,
+      ciOf(deps, repo, deploy.sha),
+      target.isProd ? smokeIsRed(deps, deploy.service) : false,
+      deps.github.credentialStatus(),
+      aheadInLine(deps, deploy),
+    ]);
   const freeze = freezeStatus(freezeWindowsOf(deps), oneOffs, deploy.env, now);
   const busy = active.find((other) => other.id !== deploy.id);
   // A rollback is the way out of a faulty lock, and its SHA already ran here: neither may hold it back.
@@ -103,8 +109,9 @@ export async function checkGates(
     freeze: freeze.frozen
       ? { name: freeze.name, endsAt: freeze.endsAt, inBuffer: freeze.inBuffer }
       : undefined,
-    lock: blockingLock ? { reason: blockingLock.reason, kind: blockingLock.kind } : undefined,
+    lock: blockingLock ? lockGateInput(blockingLock) : undefined,
     busyDeployId: busy?.id,
+    aheadInLine: ahead,
     // Fail closed: only an explicit `verified` counts (a verification never started is not a pass).
     staging: isRollback
       ? { deployed: true, verified: true }
@@ -143,6 +150,7 @@ export async function checkGates(
       : {}),
     ciState: ci.status.summary,
     ...(commits ? { commits } : {}),
+    position: ahead + 1,
   };
 }
 
@@ -165,7 +173,10 @@ export async function holdBack(
     {
       gates: check.lines,
       ...(event === 'requeue'
-        ? { waitingFor: { code: blocking.code, reason: blocking.reason } }
+        ? {
+            waitingFor: { code: blocking.code, reason: blocking.reason },
+            ...(check.position ? { queuePosition: check.position } : {}),
+          }
         : { outcomeReason: blocking.reason, outcomeCode: blocking.code, finishedAt: deps.clock.now() }),
     },
     note,

@@ -48,7 +48,11 @@ export async function proceed(
       deps,
       deploy,
       'queue',
-      { ...snapshot, waitingFor: { code: check.blocking.code, reason: check.blocking.reason } },
+      {
+        ...snapshot,
+        waitingFor: { code: check.blocking.code, reason: check.blocking.reason },
+        ...(check.position ? { queuePosition: check.position } : {}),
+      },
       { actor: note.actor, reason: check.blocking.reason },
     );
   } else if (

@@ -5,7 +5,7 @@ import { canRequestDeploy, type RoleActor } from '../../domain/roles.js';
 import { refProblem } from '../../domain/refs.js';
 import { clampReason, echoInput } from '../../domain/text.js';
 import type { AppDeps } from '../ports/deps.js';
-import { resolveTarget, type Target } from './context.js';
+import { resolveTarget, rolesFor, type Target } from './context.js';
 import { proceed, type Progress } from './proceed.js';
 import { supersedeDeploy } from './supersede.js';
 import { audit } from '../audit.js';
@@ -45,7 +45,7 @@ export async function requestDeploy(
   deps: AppDeps,
   request: DeployRequest,
 ): Promise<{ deploy: Deploy; progress: Progress }> {
-  const permission = canRequestDeploy(request.actor, deps.config.discord.roles);
+  const permission = canRequestDeploy(request.actor, rolesFor(deps, request.service));
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const target = resolveTarget(deps, request.service, request.env);
   const ref = request.ref ?? target.serviceConfig.defaultRef;
@@ -53,11 +53,13 @@ export async function requestDeploy(
   const now = deps.clock.now();
   const previous = await deps.repos.deploys.lastSucceeded(target.service, target.env);
 
-  // A newer request replaces older ones for the same service and env that are still waiting.
+  // A newer request replaces the requester's own older ones for the same service and env that still wait;
+  // other people's keep their place in the queue (issue 13: FIFO across requesters).
   for (const older of await deps.repos.deploys.findByStates(
     ['requested', 'queued', 'awaiting_approval'],
     target,
   )) {
+    if (older.requestedBy.id !== request.actor.id) continue;
     await supersedeDeploy(deps, older, `a newer request (${sha.slice(0, 7)}) replaced it`);
   }
 

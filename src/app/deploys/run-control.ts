@@ -2,7 +2,7 @@ import { UserFacingError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
 import { canControlRun, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
-import { loadDeploy, targetOf } from './context.js';
+import { loadDeploy, rolesFor, targetOf } from './context.js';
 import { isGitHubError } from '../ports/github.js';
 import { audit } from '../audit.js';
 
@@ -12,7 +12,7 @@ async function runOf(deps: AppDeps, actor: Acting, deployId: string) {
   const deploy = await loadDeploy(deps, deployId);
   // Cancelling or re-running a run is an operator's call: R4 or R5 for staging, R5 for an approved env.
   const target = targetOf(deps, deploy);
-  const permission = canControlRun(actor, deps.config.discord.roles, target.needsApproval);
+  const permission = canControlRun(actor, rolesFor(deps, target.service), target.needsApproval);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (deploy.state !== 'dispatched' && deploy.state !== 'running') {
     throw new UserFacingError(

@@ -1,5 +1,5 @@
 import type { TransitionKind } from '../../domain/freeze-windows.js';
-import type { Actor, Deploy, Freeze } from '../../domain/model.js';
+import type { Actor, Deploy, Freeze, Lock } from '../../domain/model.js';
 
 /**
  * What the bot tells the whole ops channel about freezes, maintenance and overrides (§7), as data: the
@@ -31,4 +31,12 @@ export type OpsAnnouncement =
       readonly voided: number;
       readonly offered: number;
     }
-  | { readonly kind: 'override'; readonly deploy: Deploy; readonly gate: string };
+  | { readonly kind: 'override'; readonly deploy: Deploy; readonly gate: string }
+  // Issue 13: locks. `by` is absent when the lock expired by itself.
+  | { readonly kind: 'locked'; readonly lock: Lock }
+  | {
+      readonly kind: 'unlocked';
+      readonly lock: Lock;
+      readonly by: Actor | undefined;
+      readonly offered: number;
+    };

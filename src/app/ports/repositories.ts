@@ -138,6 +138,11 @@ export interface LockRepository {
   acquire(lock: Lock): Promise<boolean>;
   release(service: string, env: string, kind: LockKind): Promise<boolean>;
   list(filter?: { service?: string; env?: string }): Promise<Lock[]>;
+  /**
+   * Removes the locks whose `expiresAt` is at or before `now`, each by one conditional delete, and returns
+   * those this caller removed (so exactly one caller announces each expiry).
+   */
+  removeExpired(now: Date): Promise<Lock[]>;
 }
 
 export interface AuditFilter {

@@ -35,6 +35,8 @@ export const HELP = `Commands:
   as <user> /<command> [sub] option:value option:"quoted value" …
       e.g. as alice /deploy service:api env:prod reason:"weekly release"
            as bob /freeze start duration:2h reason:"raid"
+           as alice /lock service service:api env:prod reason:"db work" ttl:1h
+           as bob /unlock service service:api env:prod      as dave /status
   as <user> click <button label or custom_id> [in <message id>]
       presses a button on the newest message in the ops channel that has it
   as <user> approve            clicks Approve on the newest card

@@ -23,6 +23,7 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
     deny: 'rejected',
     supersede: 'superseded',
     cancel: 'cancelled',
+    lapse: 'expired',
   },
   queued: {
     release: 'requested',
@@ -73,6 +74,7 @@ describe('deploy state machine', () => {
         'dispatch',
         'expire',
         'fail',
+        'lapse',
         'queue',
         'reject',
         'release',

@@ -111,6 +111,13 @@ function buttonsFor(deploy: Deploy): APIButtonComponent[] {
   }
 }
 
+/** "1st in line", "2nd in line", "11th in line" … */
+export function inLine(position: number): string {
+  const tens = position % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][position % 10] ?? 'th');
+  return `${position}${suffix} in line`;
+}
+
 /** The deploy card (§4.2): a pure function of the deploy record, re-rendered whenever its state moves. */
 export function renderDeployCard(deploy: Deploy, context: DeployCardContext): MessageView {
   const webBase = context.webBase ?? 'https://github.com';
@@ -125,6 +132,8 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   if (deploy.outcomeReason) lines.push(userText(deploy.outcomeReason, 500));
   if (deploy.waitingFor && deploy.state === 'queued')
     lines.push(`Waiting for: ${deploy.waitingFor.code} — ${userText(deploy.waitingFor.reason, 300)}`);
+  // Issue 13: the place in the FIFO queue of the service+env.
+  if (deploy.queuePosition && deploy.state === 'queued') lines.push(`**${inLine(deploy.queuePosition)}**`);
 
   const fields: NonNullable<APIEmbed['fields']> = [
     { name: 'Service', value: `${deploy.service} → **${deploy.env}**`, inline: true },

@@ -6,6 +6,7 @@ import type { Freeze } from '../../../domain/model.js';
 import { formatLocalTime, userText } from '../../../domain/text.js';
 import type { MessageView } from '../command.js';
 import { COLORS, discordTime } from './common.js';
+import { renderLockAnnouncement } from './locks.js';
 
 /** A moment both ways: a Discord timestamp (reader's zone) and the configured timezone. */
 export function bothTimes(at: Date, timeZone: string): string {
@@ -126,6 +127,10 @@ export function renderAnnouncement(a: OpsAnnouncement, timeZone: string): Messag
         ],
       };
     }
+    // Issue 13: locks have their own renderer.
+    case 'locked':
+    case 'unlocked':
+      return renderLockAnnouncement(a, timeZone);
   }
 }
 

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { defineCommand } from '../src/adapters/discord/command.js';
+import { option, requiredReason } from '../src/adapters/discord/command-options.js';
+import { lockTarget, lockUntil } from '../src/adapters/discord/render/locks.js';
+import { lockAll, lockEnv } from '../src/app/locks.js';
+import { parseDuration } from '../src/domain/duration.js';
+import { userText } from '../src/domain/text.js';
+import { targetOption, deploy } from './deploy.js';
+
+const ttl = option.string({
+  description: 'Unlock by itself after, e.g. 2h, 90m (default: until /unlock)',
+  maxLength: 20,
+  parse: (base) =>
+    base.transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration like "2h", "90m" or "1h30m"' });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+});
+
+/**
+ * /lock service service env reason [ttl] (R4/R5) and /lock all reason (R5) (issue 13): requests to a locked
+ * env wait in its queue and are offered in order once it is unlocked or the ttl is up.
+ */
+export const lock = defineCommand({
+  name: 'lock',
+  description: 'Lock an environment (or every one): requests wait in the queue until it is unlocked',
+  subcommands: {
+    service: {
+      description: 'Lock one service and env (R4/R5)',
+      options: {
+        service: targetOption('The service'),
+        env: targetOption('The environment'),
+        reason: requiredReason,
+        ttl,
+      },
+    },
+    all: { description: 'Lock every environment of every service (R5)', options: { reason: requiredReason } },
+  },
+  ephemeral: true,
+  async run({ options, actor, deps }) {
+    const taken =
+      options.subcommand === 'all'
+        ? await lockAll(deps, actor, options.reason)
+        : await lockEnv(deps, actor, {
+            service: options.service,
+            env: options.env,
+            reason: options.reason,
+            ...(options.ttl !== undefined ? { ttlMs: options.ttl } : {}),
+          });
+    return {
+      content: `🔒 Locked ${lockTarget(taken)} ${lockUntil(taken, deps.config.timezone)}: ${userText(taken.reason, 300)}.`,
+    };
+  },
+  // The same suggestions as /deploy.
+  autocomplete: (context) => deploy.autocomplete?.(context) ?? [],
+});
