@@ -53,6 +53,8 @@ const serviceSchema = z
     defaultRef: z.string().min(1).default('main'),
     smokeWorkflow: z.string().min(1).optional(),
     environments: z.array(environmentSchema).min(1),
+    /** Comment on each pull request this service ships, naming every env it reached (§17). */
+    prComments: z.boolean().default(false),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();
@@ -124,6 +126,23 @@ const fileSchema = z
       serviceSchema,
     ),
     freezeWindows: z.array(freezeWindowSchema).default([]),
+    /** Visibility (§17): GitHub Releases, pull-request comments and the pinned status board. */
+    visibility: z
+      .strictObject({
+        /** A GitHub Release for every prod tag. */
+        releases: z.boolean().default(true),
+        /** At most this many pull requests get a comment per deploy (the rest are named in the log). */
+        maxPullRequests: z.number().int().min(1).max(200).default(50),
+        /**
+         * The bot's GitHub login (a GitHub App: "<app-slug>[bot]"): only its comments are edited. Without
+         * it, a comment carrying the bot's hidden marker is taken as the bot's.
+         */
+        githubLogin: z.string().min(1).max(100).optional(),
+        /** The pinned board in the ops channel, and the least time between two edits of it. */
+        statusBoard: z.boolean().default(true),
+        boardDebounce: duration.prefault('5s'),
+      })
+      .prefault({}),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {
