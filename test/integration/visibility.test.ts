@@ -68,7 +68,8 @@ describe('GitHub Release of a prod deploy', () => {
     await ship('staging');
     const prod = await ship('prod');
     await createReleaseEffect(h.deps, prod);
-    await createReleaseEffect(h.deps, { ...prod, releaseUrl: undefined } as Deploy);
+    const { releaseUrl: _linked, ...unlinked } = prod;
+    await createReleaseEffect(h.deps, unlinked);
     expect(h.github.releases(REPO)).toHaveLength(1);
     // Staging never gets a Release.
     expect(h.github.releases(REPO)[0]?.tag).toBe(prod.version);
@@ -130,7 +131,7 @@ describe('pull-request feedback', () => {
     // The pull request of the rollback target keeps its line.
     expect(comments(old.sha)[0]?.body).toContain('🚀 Deployed to **staging**');
     // A rollback of an env a pull request never reached writes nothing.
-    await prFeedbackEffect(h.deps, { ...rollback, env: 'prod', id: 'DROLLBACK2' } as Deploy);
+    await prFeedbackEffect(h.deps, { ...rollback, env: 'prod', id: 'DROLLBACK2' });
     expect(comments(bad)[0]?.body).not.toContain('**prod**');
   });
 

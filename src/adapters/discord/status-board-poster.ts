@@ -20,7 +20,7 @@ export function createStatusBoardPoster(options: { rest: REST; log: Logger }): S
   const { rest, log } = options;
   async function pin(channelId: string, messageId: string): Promise<void> {
     try {
-      await rest.put(Routes.channelPin(channelId, messageId));
+      await rest.put(Routes.channelMessagesPin(channelId, messageId));
     } catch (error) {
       // A channel at Discord's pin limit still gets the board, just not pinned: say so, do not retry forever.
       if (codeOf(error) !== MAX_PINS) throw error;

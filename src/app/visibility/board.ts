@@ -1,4 +1,5 @@
 import { freezeStatus } from '../../domain/freeze-windows.js';
+import { randomUUID } from 'node:crypto';
 import { ACTIVE_STATES } from '../../domain/model.js';
 import { boardRows, type BoardEnvFacts, type BoardSnapshot } from '../../domain/status-board.js';
 import { freezeWindowsOf } from '../deploys/gates.js';
@@ -126,7 +127,8 @@ export async function refreshStatusBoard(
 ): Promise<BoardOutcome> {
   const poster = deps.board;
   if (!poster || !deps.config.visibility.statusBoard) return 'off';
-  const holder = `${deps.instance.id}:${deps.instance.boot}`;
+  // One holder per refresh, not per instance: two refreshes in one process must not overlap either.
+  const holder = `${deps.instance.id}:${deps.instance.boot}:${randomUUID()}`;
   if (!(await deps.repos.leases.acquire(BOARD_LEASE, holder, LEASE_TTL_MS, deps.clock.now()))) return 'busy';
   try {
     const channelId = deps.config.discord.opsChannelId;
