@@ -115,12 +115,13 @@ describe('pull-request feedback', () => {
     const bad = h.github.addCommit(REPO, 'feat: risky change');
     const live = await ship('staging');
     expect(live.sha).toBe(bad);
+    // As requestRollback makes it: what it takes back is the deploy it rolls back (rollbackOf).
+    const { previousSha: _before, ...liveNow } = live;
     const rollback: Deploy = {
-      ...live,
+      ...liveNow,
       id: 'DROLLBACK1',
       kind: 'rollback',
       sha: old.sha,
-      previousSha: live.sha,
       version: old.version,
       rollbackOf: live.id,
     } as Deploy;

@@ -22,10 +22,12 @@ export async function prFeedbackEffect(deps: AppDeps, deploy: Deploy): Promise<v
   if (serviceOf(deps.config, deploy.service)?.prComments !== true || deploy.state !== 'succeeded') return;
   const repo = targetOf(deps, deploy).serviceConfig.repo;
   const rollback = deploy.kind === 'rollback';
-  // A rollback takes back what was live (previousSha) down to its target (sha); a deploy ships the other way.
+  // A rollback takes back what was live (the deploy it rolls back) down to its target (sha); a deploy ships
+  // the other way, from what was live before it.
+  const takenBack = rollback ? await rolledBackSha(deps, deploy) : undefined;
   const shipped = rollback
-    ? deploy.previousSha
-      ? await shippedBetween(deps, repo, deploy.sha, deploy.previousSha)
+    ? takenBack
+      ? await shippedBetween(deps, repo, deploy.sha, takenBack)
       : undefined
     : await shippedBetween(deps, repo, deploy.previousSha, deploy.sha);
   if (!shipped) return;
@@ -53,6 +55,11 @@ export async function prFeedbackEffect(deps: AppDeps, deploy: Deploy): Promise<v
   for (const pull of pulls) {
     await commentOn(deps, repo, pull.number, deploy.service, entry);
   }
+}
+
+async function rolledBackSha(deps: AppDeps, rollback: Deploy): Promise<string | undefined> {
+  if (rollback.previousSha) return rollback.previousSha;
+  return rollback.rollbackOf ? (await deps.repos.deploys.get(rollback.rollbackOf))?.sha : undefined;
 }
 
 function ownComment(deps: AppDeps, comments: readonly IssueCommentInfo[]): IssueCommentInfo | undefined {
