@@ -89,4 +89,13 @@ describe('status board poster (local Discord)', () => {
     discord.failNextRequests(`PATCH /channels/${CHANNEL}/messages/${id}`, 500, 5);
     await expect(poster.edit(CHANNEL, id, view('y'))).rejects.toThrow();
   });
+
+  it('a board whose pin failed is still posted once, and the check pins it later', async () => {
+    const poster = createStatusBoardPoster({ rest, log: pino({ level: 'silent' }) });
+    discord.failNextRequests(/^PUT .*\/pins\//, 500, 5);
+    const id = await poster.post(CHANNEL, view('x'));
+    expect(await pinnedIds()).toEqual([]);
+    expect(await poster.check(CHANNEL, id)).toBe('present');
+    expect(await pinnedIds()).toEqual([id]);
+  });
 });

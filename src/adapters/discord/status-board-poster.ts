@@ -7,6 +7,7 @@ import { renderStatusBoard } from './render/status-board.js';
 
 const UNKNOWN_MESSAGE = 10008;
 const MAX_PINS = 30003;
+const MISSING_PERMISSIONS = 50013;
 
 const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
 
@@ -18,13 +19,22 @@ function body(board: StatusBoardView): Record<string, unknown> {
 /** The status board over Discord's REST API (any instance may post it; the app holds a lease while it does). */
 export function createStatusBoardPoster(options: { rest: REST; log: Logger }): StatusBoardPoster {
   const { rest, log } = options;
+  /**
+   * Pins the board; never throws. The board is posted already: failing here would post a second one on the
+   * retry. A channel at Discord's pin limit, or a bot without the permission, keeps an unpinned board (said
+   * in the log); anything else is tried again by the periodic check, which re-pins an unpinned board.
+   */
   async function pin(channelId: string, messageId: string): Promise<void> {
     try {
       await rest.put(Routes.channelMessagesPin(channelId, messageId));
     } catch (error) {
-      // A channel at Discord's pin limit still gets the board, just not pinned: say so, do not retry forever.
-      if (codeOf(error) !== MAX_PINS) throw error;
-      log.warn({ channelId, messageId }, 'the ops channel has too many pins; the status board is not pinned');
+      const why =
+        codeOf(error) === MAX_PINS
+          ? 'the ops channel has too many pins'
+          : codeOf(error) === MISSING_PERMISSIONS
+            ? 'the bot may not pin messages in the ops channel'
+            : 'Discord refused the pin';
+      log.warn({ err: error, channelId, messageId }, `${why}; the status board is not pinned`);
     }
   }
   return {
