@@ -119,7 +119,10 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
  * status board; a success also tells the pull requests it shipped (or, for a rollback, took back).
  */
 export function visibilityEffectsOfEvent(event: DeployEvent, facts: EffectFacts): EffectSpec[] {
-  return [...(event === 'succeed' && facts.prComments ? [{ kind: 'prFeedback' as const }] : []), { kind: 'board' }];
+  return [
+    ...(event === 'succeed' && facts.prComments ? [{ kind: 'prFeedback' as const }] : []),
+    { kind: 'board' },
+  ];
 }
 
 /** Verification, locks and stuck runs show on the board too. */
