@@ -115,6 +115,14 @@ describe('shipped range', () => {
   });
 });
 
+it('a pull request brought by two commits of the range is listed once', async () => {
+  const same = { sha: sha(5), title: 't', author: 'a' };
+  const { github } = fakeGitHub([same, same]);
+  const { deps } = depsWith(github);
+  const shipped = await shippedBetween(deps, 'o/r', sha(1), sha(9));
+  expect(shipped.pulls.map((p) => p.number)).toEqual([5]);
+});
+
 describe('pull-request feedback branches', () => {
   it('nothing for a deploy that did not succeed, or a rollback that does not say what it took back', async () => {
     const { github, comments } = fakeGitHub([{ sha: sha(5), title: 't', author: 'a' }]);
