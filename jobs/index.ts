@@ -11,6 +11,7 @@ import { offerQueuedJob } from './offer-queued.js';
 import { trackRuns } from './track-runs.js';
 import { verifyDeploy } from './verify-deploy.js';
 import { lockExpiry } from './lock-expiry.js';
+import { statusBoard, statusBoardCheck } from './status-board.js';
 
 /** Every durable job, listed explicitly. */
 export const jobs: readonly RegisteredJob[] = [
@@ -28,4 +29,7 @@ export const jobs: readonly RegisteredJob[] = [
   nightlySmokeCheck,
   // Issue 13.
   lockExpiry,
+  // Visibility (§17).
+  statusBoard,
+  statusBoardCheck,
 ];

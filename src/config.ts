@@ -61,6 +61,8 @@ const serviceSchema = z
         replace: z.boolean().default(false),
       })
       .optional(),
+    /** Comment on each pull request this service ships, naming every env it reached (§17). */
+    prComments: z.boolean().default(false),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();
@@ -134,6 +136,23 @@ const fileSchema = z
     freezeWindows: z.array(freezeWindowSchema).default([]),
     /** Issue 13: how long the head of a queue holds its offer (Deploy now) before the next is offered. */
     queue: z.strictObject({ offerExpiry: duration.prefault('10m') }).prefault({}),
+    /** Visibility (§17): GitHub Releases, pull-request comments and the pinned status board. */
+    visibility: z
+      .strictObject({
+        /** A GitHub Release for every prod tag. */
+        releases: z.boolean().default(true),
+        /** At most this many pull requests get a comment per deploy (the rest are named in the log). */
+        maxPullRequests: z.number().int().min(1).max(200).default(50),
+        /**
+         * The bot's GitHub login (a GitHub App: "<app-slug>[bot]"): only its comments are edited. Without
+         * it, a comment carrying the bot's hidden marker is taken as the bot's.
+         */
+        githubLogin: z.string().min(1).max(100).optional(),
+        /** The pinned board in the ops channel, and the least time between two edits of it. */
+        statusBoard: z.boolean().default(true),
+        boardDebounce: duration.prefault('5s'),
+      })
+      .prefault({}),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {

@@ -18,6 +18,7 @@ import {
   type DiscordGateway,
 } from './adapters/discord/gateway.js';
 import { createDiscordNotifier } from './adapters/discord/notifier.js';
+import { createStatusBoardPoster } from './adapters/discord/status-board-poster.js';
 import { createGitHubWebhookHandler } from './adapters/http/github-webhook.js';
 import { createInteractionRouter } from './adapters/discord/router.js';
 import { createGitHubClient } from './adapters/github/index.js';
@@ -142,6 +143,8 @@ export async function main(
       markerPosted: (service, env) => metrics.deployMarkers.inc({ service, env }),
       finished: (service, env, outcome) => metrics.deployOutcomes.inc({ service, env, outcome }),
     },
+    // The pinned status board (§17).
+    board: createStatusBoardPoster({ rest: discordRest, log: log.child({ component: 'status-board' }) }),
   };
 
   depsRef.current = deps;

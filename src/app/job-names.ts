@@ -12,3 +12,6 @@ export const NIGHTLY_SMOKE_JOB = 'nightly-smoke';
 export const NIGHTLY_SMOKE_CHECK_JOB = 'nightly-smoke-check';
 /** Issue 13: ends the locks whose ttl is up (announced, audited, their queue offered). */
 export const LOCK_EXPIRY_JOB = 'lock-expiry';
+/** The status board (§17): the debounced refresh after a change, and the periodic check that it still exists. */
+export const STATUS_BOARD_JOB = 'status-board';
+export const STATUS_BOARD_CHECK_JOB = 'status-board-check';

@@ -2,6 +2,7 @@ import type { Actor } from '../domain/model.js';
 import type { OpsAnnouncement } from './ports/announcements.js';
 import type { AppDeps } from './ports/deps.js';
 import { transition } from './pipeline/transition.js';
+import { boardChanged } from './visibility/board.js';
 
 /** Posts to the ops channel; a Discord hiccup is logged, never fatal to what was already recorded. */
 export async function announce(deps: AppDeps, announcement: OpsAnnouncement): Promise<void> {
@@ -10,6 +11,8 @@ export async function announce(deps: AppDeps, announcement: OpsAnnouncement): Pr
   } catch (error) {
     deps.log.warn({ err: error, kind: announcement.kind }, 'could not post an announcement');
   }
+  // Every announcement is a freeze, maintenance or override change: the status board shows them (§17).
+  await boardChanged(deps);
 }
 
 /**

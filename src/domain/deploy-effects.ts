@@ -12,7 +12,7 @@ import type { Deploy, DeployState, EffectKind, EffectRecord, EffectSpec, Verific
  * Effects of one lane run one after the other, in the order they were owed; lanes run side by side. A lane
  * whose effect fails waits (retried with backoff) without holding the others back.
  */
-export type Lane = 'audit' | 'card' | 'messages' | 'github' | 'flow' | 'verify';
+export type Lane = 'audit' | 'card' | 'messages' | 'github' | 'flow' | 'verify' | 'visibility';
 export const LANE_OF: Record<EffectKind, Lane> = {
   audit: 'audit',
   card: 'card',
@@ -32,6 +32,11 @@ export const LANE_OF: Record<EffectKind, Lane> = {
   approvalTimers: 'flow',
   ackRequest: 'flow',
   finished: 'flow',
+  // After the tag, before the marker: the marker links the Release.
+  release: 'github',
+  // Pull-request comments and the board never hold the deploy's own messages back.
+  prFeedback: 'visibility',
+  board: 'visibility',
 };
 
 /** The one card effect is re-armed by every change; other effects get a key of their own. */
@@ -43,6 +48,8 @@ export function effectKey(spec: EffectSpec, seq: number): string {
 export interface EffectFacts {
   readonly isProd: boolean;
   readonly isStaging: boolean;
+  /** The service comments on the pull requests it ships (§17, opt-in). */
+  readonly prComments?: boolean;
 }
 
 function hadRun(deploy: Deploy): boolean {
@@ -91,6 +98,7 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
         card,
         { kind: 'deploymentStatus', state: 'success' },
         ...(facts.isProd && after.version ? [{ kind: 'tag' as const }] : []),
+        ...(facts.isProd && after.version && after.kind === 'deploy' ? [{ kind: 'release' as const }] : []),
         { kind: 'marker' },
         { kind: 'progress', event: { kind: 'live' } },
         ...(facts.isStaging ? [{ kind: 'voidStaleApprovals' as const }] : []),
@@ -105,6 +113,24 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
     case 'cancel':
       return hadRun(after) ? ended('error') : [card, { kind: 'offerQueue' }];
   }
+}
+
+// ---- Visibility (§17) ----
+
+/**
+ * What a state event owes the visibility side, after what effectsOfEvent owes: every change may change the
+ * status board; a success also tells the pull requests it shipped (or, for a rollback, took back).
+ */
+export function visibilityEffectsOfEvent(event: DeployEvent, facts: EffectFacts): EffectSpec[] {
+  return [
+    ...(event === 'succeed' && facts.prComments ? [{ kind: 'prFeedback' as const }] : []),
+    { kind: 'board' },
+  ];
+}
+
+/** Verification, locks and stuck runs show on the board too. */
+export function visibilityEffectsOfAnnotation(annotation: DeployAnnotation): EffectSpec[] {
+  return annotation === 'confirm' ? [] : [{ kind: 'board' }];
 }
 
 /**

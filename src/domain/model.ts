@@ -107,6 +107,8 @@ export interface Deploy {
   readonly outboxClaim?: { readonly instance: string; readonly boot: string; readonly until: Date };
   /** Incremented by every write: lets a writer detect that it lost a race. */
   readonly rev: number;
+  /** The GitHub Release of this deploy's tag (§17), linked from the deploy marker. */
+  readonly releaseUrl?: string;
 }
 
 /** A gate that holds a deploy back, with its reason for people. */
@@ -238,6 +240,13 @@ export const EFFECT_KINDS = [
   'ackRequest',
   /** The outcome counter (metrics). */
   'finished',
+  // Visibility (§17).
+  /** The GitHub Release of a prod tag, with notes from the commits and pull requests since the last one. */
+  'release',
+  /** One comment per shipped pull request, listing each env it reached (opt-in per service). */
+  'prFeedback',
+  /** The pinned status board needs a refresh (debounced). */
+  'board',
 ] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 

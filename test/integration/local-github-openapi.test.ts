@@ -282,6 +282,78 @@ describe('local GitHub API answers match GitHub OpenAPI required properties', ()
     expect(problems(responseSchema(route, method, status), result.json)).toEqual([]);
   });
 
+  // Visibility (§17): Releases, the pull requests of a commit, issue comments.
+  const pr = () => github.pullNumberOf(REPO, head())!;
+  const visibilityCases: [string, string, () => string, (() => unknown) | undefined, number][] = [
+    [
+      'POST',
+      '/repos/{owner}/{repo}/releases',
+      () => `/repos/${REPO}/releases`,
+      () => ({ tag_name: 'v2025.01.01', name: 'api v2025.01.01', body: '### Features' }),
+      201,
+    ],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/releases/tags/{tag}',
+      () => `/repos/${REPO}/releases/tags/v2025.01.01`,
+      undefined,
+      200,
+    ],
+    ['GET', '/repos/{owner}/{repo}/releases', () => `/repos/${REPO}/releases`, undefined, 200],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/commits/{commit_sha}/pulls',
+      () => `/repos/${REPO}/commits/${head()}/pulls`,
+      undefined,
+      200,
+    ],
+    [
+      'POST',
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      () => `/repos/${REPO}/issues/${pr()}/comments`,
+      () => ({ body: 'deployed' }),
+      201,
+    ],
+    [
+      'GET',
+      '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      () => `/repos/${REPO}/issues/${pr()}/comments`,
+      undefined,
+      200,
+    ],
+  ];
+
+  it.each(visibilityCases)('%s %s', async (method, route, path, body, status) => {
+    const result = await answer(method, path(), body?.());
+    expect(result.status).toBe(status);
+    expect(problems(responseSchema(route, method, status), result.json)).toEqual([]);
+  });
+
+  it('PATCH an issue comment; a duplicate release tag is 422 already_exists', async () => {
+    const created = await answer('POST', `/repos/${REPO}/issues/${pr()}/comments`, { body: 'one' });
+    const id = (created.json as { id: number }).id;
+    const edited = await answer('PATCH', `/repos/${REPO}/issues/comments/${id}`, { body: 'two' });
+    expect(edited.status).toBe(200);
+    expect(
+      problems(
+        responseSchema('/repos/{owner}/{repo}/issues/comments/{comment_id}', 'PATCH', 200),
+        edited.json,
+      ),
+    ).toEqual([]);
+    expect((edited.json as { body: string }).body).toBe('two');
+    const again = await answer('POST', `/repos/${REPO}/releases`, { tag_name: 'v2025.01.01' });
+    expect(again.status).toBe(422);
+    expect(again.json).toMatchObject({ errors: [{ resource: 'Release', code: 'already_exists' }] });
+    const missing = await answer('GET', `/repos/${REPO}/releases/tags/v1999.01.01`);
+    expect(missing.status).toBe(404);
+    const tooLong = await answer('POST', `/repos/${REPO}/issues/${pr()}/comments`, {
+      body: 'x'.repeat(65_537),
+    });
+    expect(tooLong.status).toBe(422);
+    const noIssue = await answer('GET', `/repos/${REPO}/issues/99999/comments`);
+    expect(noIssue.status).toBe(404);
+  });
+
   it('the GitHub App routes: installation and installation access token', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const app = await startLocalGitHub({

@@ -38,6 +38,7 @@ import {
   type CommitJson,
 } from './schemas.js';
 import { dispatchOnce } from './dispatch.js';
+import * as visibility from './visibility.js';
 
 export interface GitHubClientOptions {
   /** API root; https://api.github.com unless given (the local GitHub API in the sandbox and tests). */
@@ -313,5 +314,30 @@ class OctokitGitHub implements GitHubPort {
 
   credentialStatus(): Promise<CredentialStatus> {
     return this.credentials.status();
+  }
+
+  // Visibility (§17): adapters/github/visibility.ts.
+  findRelease(repo: string, tag: string): ReturnType<GitHubPort['findRelease']> {
+    return visibility.findRelease(this.octokit, repo, tag);
+  }
+
+  createRelease(repo: string, release: Parameters<GitHubPort['createRelease']>[1]) {
+    return visibility.createRelease(this.octokit, repo, release);
+  }
+
+  pullsOfCommit(repo: string, sha: string): ReturnType<GitHubPort['pullsOfCommit']> {
+    return visibility.pullsOfCommit(this.octokit, repo, sha);
+  }
+
+  listIssueComments(repo: string, number: number): ReturnType<GitHubPort['listIssueComments']> {
+    return visibility.listIssueComments(this.octokit, repo, number);
+  }
+
+  createIssueComment(repo: string, number: number, body: string): Promise<number> {
+    return visibility.createIssueComment(this.octokit, repo, number, body);
+  }
+
+  updateIssueComment(repo: string, commentId: number, body: string): Promise<void> {
+    return visibility.updateIssueComment(this.octokit, repo, commentId, body);
   }
 }

@@ -93,6 +93,8 @@ const deploySchema = new Schema(
     stuck: Boolean,
     // The outbox (domain/deploy-effects.ts): effects by key, the sweep's flag, the worker's claim.
     effects: Schema.Types.Mixed,
+    // Visibility (§17): the GitHub Release of the deploy's tag.
+    releaseUrl: String,
     outbox: Boolean,
     outboxClaim: Schema.Types.Mixed,
     rev: { type: Number, required: true },

@@ -9,6 +9,9 @@ import { dispatchEffect } from './dispatch.js';
 import { createDeploymentEffect, createTagEffect, finalDeploymentStatus } from './github-effects.js';
 import { annotate } from './transition.js';
 import type { EffectContext } from './worker.js';
+import { markBoardDirty } from '../visibility/board.js';
+import { prFeedbackEffect } from '../visibility/pr-feedback.js';
+import { createReleaseEffect } from '../visibility/releases.js';
 
 /**
  * What each effect does (the table of which change owes which effect is domain/deploy-effects.ts). Every
@@ -82,6 +85,16 @@ export async function performEffect(deps: AppDeps, context: EffectContext): Prom
       return 'done';
     case 'finished':
       deps.events.finished(deploy.service, deploy.env, deploy.state);
+      return 'done';
+    // Visibility (§17): src/app/visibility/.
+    case 'release':
+      await createReleaseEffect(deps, deploy);
+      return 'done';
+    case 'prFeedback':
+      await prFeedbackEffect(deps, deploy);
+      return 'done';
+    case 'board':
+      await markBoardDirty(deps);
       return 'done';
   }
 }

@@ -4,11 +4,14 @@ import {
   effectsOfAnnotation,
   effectsOfEvent,
   guardHolds,
+  visibilityEffectsOfAnnotation,
+  visibilityEffectsOfEvent,
   type DeployAnnotation,
   type DeployGuard,
 } from '../../domain/deploy-effects.js';
 import { TRANSITIONS, type DeployEvent } from '../../domain/deploy-state.js';
 import type { AuditNote, Deploy, EffectRecord, EffectSpec } from '../../domain/model.js';
+import { serviceOf } from '../../config.js';
 import type { AppDeps } from '../ports/deps.js';
 import type { DeployPatch } from '../ports/repositories.js';
 
@@ -38,13 +41,18 @@ export async function transition(
   const facts = {
     isProd: deploy.env === deps.config.prodEnvironment,
     isStaging: deploy.env === deps.config.stagingEnvironment,
+    prComments: serviceOf(deps.config, deploy.service)?.prComments === true,
   };
   return change(deps, deploy, {
     guard: { states: from },
     patch: { ...patch, state: to },
     action: `deploy.${event}`,
     note,
-    owed: (after) => [...effectsOfEvent(event, after, facts), ...also],
+    owed: (after) => [
+      ...effectsOfEvent(event, after, facts),
+      ...also,
+      ...visibilityEffectsOfEvent(event, facts),
+    ],
     log: { event, state: to },
   });
 }
@@ -64,7 +72,7 @@ export async function annotate(
     patch,
     action,
     note,
-    owed: () => [...effectsOfAnnotation(annotation), ...also],
+    owed: () => [...effectsOfAnnotation(annotation), ...also, ...visibilityEffectsOfAnnotation(annotation)],
     log: { annotation },
   });
 }

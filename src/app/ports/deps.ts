@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { GitHubPort, Run } from './github.js';
 import type { DeployNotifier } from './notifier.js';
 import type { Repositories } from './repositories.js';
+import type { StatusBoardPoster } from './status-board.js';
 
 /** Facts about this running instance, for /health and /readyz. */
 export interface InstanceInfo {
@@ -53,6 +54,8 @@ export interface AppDeps {
   readonly health: HealthChecker;
   /** Counts deploy markers and outcomes (Prometheus in production). */
   readonly events: DeployEvents;
+  /** The pinned status board (§17); absent where nothing posts to Discord. */
+  readonly board?: StatusBoardPoster;
 }
 
 /** What the flow reports for metrics; the HTTP adapter turns it into Prometheus counters. */

@@ -143,6 +143,38 @@ export interface GitHubPort {
    * minutes (and forgotten as soon as GitHub refuses them). Never throws: an unreachable GitHub is a problem.
    */
   credentialStatus(): Promise<CredentialStatus>;
+
+  // Visibility (§17): Releases, the pull requests of a commit, and the bot's comments on them.
+  /** The Release of `tag`, if there is one. */
+  findRelease(repo: string, tag: string): Promise<ReleaseInfo | undefined>;
+  /** Creates the Release of an existing tag; when it exists already (a retry), answers that one. */
+  createRelease(repo: string, release: { tag: string; name: string; body: string }): Promise<ReleaseInfo>;
+  /** The pull requests that brought `sha` (merged ones first, as GitHub lists them). */
+  pullsOfCommit(repo: string, sha: string): Promise<PullRequestInfo[]>;
+  /** Every comment on issue or pull request `number` (all pages). */
+  listIssueComments(repo: string, number: number): Promise<IssueCommentInfo[]>;
+  createIssueComment(repo: string, number: number, body: string): Promise<number>;
+  updateIssueComment(repo: string, commentId: number, body: string): Promise<void>;
+}
+
+export interface ReleaseInfo {
+  readonly id: number;
+  readonly tag: string;
+  /** The Release page. */
+  readonly url: string;
+}
+
+export interface PullRequestInfo {
+  readonly number: number;
+  readonly title: string;
+  readonly author: string;
+  readonly merged: boolean;
+}
+
+export interface IssueCommentInfo {
+  readonly id: number;
+  readonly body: string;
+  readonly author: string;
 }
 
 export type GitHubErrorKind =

@@ -12,6 +12,8 @@ import { deploymentRoutes } from './routes-deployments.js';
 import { gitRoutes } from './routes-git.js';
 import { RunEngine, type RunAction, type RunTiming } from './runs.js';
 import { repoRoutes } from './routes-repos.js';
+import { visibilityRoutes } from './routes-visibility.js';
+import { pullOf, visibilityOf } from './visibility-state.js';
 import { createRepo, makeCommit, resolveCommit, workflowNameOf, type WorkflowSeed } from './seed.js';
 import { exampleWorkflowSource } from './workflow-file.js';
 import { minimalRepository, runJson, simpleUser, workflowJson, type Urls } from './shapes.js';
@@ -107,6 +109,8 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     router.add('GET', '/rate_limit', () => json(this.rate.overview()));
     this.auth.routes(router, urls);
     repoRoutes(router, ctx);
+    // Before the commit routes: commits/{sha}/pulls (§17).
+    visibilityRoutes(router, ctx);
     gitRoutes(router, ctx);
     actionsRoutes(router, ctx);
     deploymentRoutes(router, ctx);
@@ -262,6 +266,43 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
 
   resetRequests(): void {
     this.recorded.length = 0;
+  }
+
+  // Visibility (§17): what the bot published, for tests and the console.
+  releases(repo: string): { tag: string; name: string; body: string }[] {
+    return visibilityOf(this.repoOrThrow(repo)).releases.map(({ tag, name, body }) => ({ tag, name, body }));
+  }
+
+  /** Comments on pull request `number` (every pull request number is its merge commit's). */
+  issueComments(repo: string, number: number): { id: number; body: string; author: string }[] {
+    return visibilityOf(this.repoOrThrow(repo))
+      .comments.filter((c) => c.issue === number)
+      .map(({ id, body, author }) => ({ id, body, author }));
+  }
+
+  /** Adds a comment as someone else (a person, or an impostor copying the bot's marker). */
+  addIssueComment(repo: string, number: number, body: string, author: string): void {
+    const at = new Date().toISOString();
+    visibilityOf(this.repoOrThrow(repo)).comments.push({
+      id: this.nextId++,
+      issue: number,
+      body,
+      author,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+
+  /** The number of the pull request that merged `sha` (undefined for the root and direct pushes). */
+  pullNumberOf(repo: string, sha: string): number | undefined {
+    const record = this.repoOrThrow(repo);
+    const commit = record.commits.get(sha);
+    return commit ? pullOf(record, commit)?.number : undefined;
+  }
+
+  /** `sha` was pushed straight to the branch: no pull request brought it. */
+  pushedDirectly(repo: string, sha: string): void {
+    visibilityOf(this.repoOrThrow(repo)).direct.add(sha);
   }
 
   webhookDeliveries(): WebhookSender['deliveries'] {

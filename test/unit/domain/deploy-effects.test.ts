@@ -46,6 +46,8 @@ describe('what each change owes', () => {
       'card',
       'deploymentStatus',
       'tag',
+      // The GitHub Release (§17), before the marker that links it.
+      'release',
       'marker',
       'progress',
       'verification',

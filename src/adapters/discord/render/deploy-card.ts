@@ -236,6 +236,10 @@ export function renderDeployMarker(deploy: Deploy, context: { repo: string; webB
       { name: 'Duration', value: duration, inline: true },
       { name: 'Previous version', value: deploy.previousVersion ?? 'none', inline: true },
       { name: 'Run', value: deploy.runUrl ? `[workflow run](${deploy.runUrl})` : '—', inline: true },
+      // The GitHub Release of the tag (§17), once it exists.
+      ...(deploy.releaseUrl
+        ? [{ name: 'Release', value: `[release notes](${deploy.releaseUrl})`, inline: true }]
+        : []),
     ],
     footer: { text: `Deploy ${deploy.id}` },
   };
