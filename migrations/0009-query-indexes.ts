@@ -9,6 +9,7 @@ import type { Migration } from '../src/adapters/mongo/migrations.js';
  */
 const INDEXES: Record<string, { key: Record<string, 1 | -1>; name: string }[]> = {
   deploys: [
+    { key: { createdAt: -1, _id: -1 }, name: 'deploys_createdAt_id' },
     { key: { service: 1, createdAt: -1, _id: -1 }, name: 'deploys_service_createdAt_id' },
     { key: { service: 1, env: 1, createdAt: -1, _id: -1 }, name: 'deploys_service_env_createdAt_id' },
     { key: { state: 1, createdAt: -1, _id: -1 }, name: 'deploys_state_createdAt_id' },

@@ -133,6 +133,7 @@ describe('indexes for the hot queries', () => {
     });
     sent.length = 0;
     const d = repos.deploys;
+    await d.history({ limit: 20 });
     await d.history({ service: 'api', limit: 5 });
     await d.history({ service: 'api', env: 'prod', limit: 5 });
     await d.findByStates(['dispatched', 'running']);

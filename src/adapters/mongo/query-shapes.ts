@@ -32,6 +32,8 @@ const NEWEST = { createdAt: -1, _id: -1 } as const;
 const AUDIT_NEWEST = { at: -1, _id: -1 } as const;
 
 export const QUERY_SHAPES = {
+  /** The status page: the newest deploys of every service. */
+  recentDeploys: { collection: 'deploys', equality: [], sort: NEWEST },
   /** /history service. */
   deploysOfService: { collection: 'deploys', equality: ['service'], sort: NEWEST },
   /** /history service env, rollback candidates. */
