@@ -148,6 +148,7 @@ export function renderStatusPage(
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Release Console — status</title>
 <style>${STYLE}</style></head>
 <body>
