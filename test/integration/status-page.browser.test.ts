@@ -94,7 +94,8 @@ describe.skipIf(!CHROMIUM)('status page in a real browser (chromium)', () => {
     expect(await page.locator('table').first().innerText()).toContain(done.version!);
     expect(await page.locator('body').innerText()).toContain('launch day');
     // The stylesheet applied (allowed by its hash), the chart drawn.
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    // A string: the test is compiled without the DOM's types.
+    const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(246, 247, 249)');
     const chart = await page.locator('figure svg').boundingBox();
     expect(chart?.width).toBeGreaterThan(300);
