@@ -173,7 +173,7 @@ export async function benchScale(record: Record3): Promise<void> {
       service: 'svc01',
       env: 'prod',
       ref: 'main',
-      sha: 'f'.repeat(40),
+      sha: github.history('example-org/svc01')[0] ?? '',
       state: 'requested',
       reason: '',
       requestedBy: actor,
