@@ -5,6 +5,7 @@ import { requestDeploy } from '../../src/app/deploys/request.js';
 import { startFreeze } from '../../src/app/freezes.js';
 import { setMaintenance } from '../../src/app/maintenance.js';
 import { readStatusBoard } from '../../src/app/status/board.js';
+import { readStatusPage } from '../../src/app/status/page.js';
 import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
 import { startStatusServer } from '../helpers/status-page.js';
 
@@ -69,6 +70,41 @@ describe('status board read model', () => {
     const staging = board.cells.find((c) => c.service === 'api' && c.env === 'staging');
     expect(staging?.inFlight).toMatchObject({ deployId: deploy.id });
     h.github.holdRuns(false);
+  });
+});
+
+describe('status page data', () => {
+  it('keeps to what a record has: no version, verification, run or finish time yet', async () => {
+    const base = {
+      kind: 'deploy' as const,
+      service: 'web',
+      ref: 'main',
+      sha: 'd'.repeat(40),
+      reason: '',
+      requestedBy: people.alice,
+      createdAt: new Date(Date.now() - 60_000),
+    };
+    // Imported history: went live, but the record predates versions and verification.
+    await h.deps.repos.deploys.create({ ...base, id: 'OLD', env: 'prod', state: 'succeeded' });
+    await h.deps.repos.deploys.create({ ...base, id: 'NEW', env: 'staging', state: 'awaiting_approval' });
+
+    const page = await readStatusPage(h.deps);
+    const prod = page.board.cells.find((c) => c.service === 'web' && c.env === 'prod');
+    expect(prod?.live).toEqual({ deployId: 'OLD', sha: base.sha, at: expect.any(Date) });
+    const staging = page.board.cells.find((c) => c.service === 'web' && c.env === 'staging');
+    expect(staging?.live).toBeUndefined();
+    expect(staging?.lastDeploy).toEqual({
+      deployId: 'NEW',
+      state: 'awaiting_approval',
+      at: expect.any(Date),
+      by: 'alice',
+    });
+    const recent = page.recent.find((d) => d.id === 'NEW');
+    expect(recent).toBeDefined();
+    for (const field of ['version', 'finishedAt', 'verification', 'runUrl', 'githubDeploymentId'])
+      expect(recent).not.toHaveProperty(field);
+    expect(page.stats.figures.prodDeploys).toBe(0);
+    expect(page.freezes.rows).toEqual([]);
   });
 });
 
