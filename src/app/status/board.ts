@@ -48,6 +48,7 @@ export interface StatusBoard {
 }
 
 const BOARD_FREEZE_SPAN_MS = 7 * 86_400_000;
+const CELLS_AT_ONCE = 8;
 
 function liveOf(deploy: Deploy | undefined): BoardCell['live'] {
   if (!deploy) return undefined;
@@ -72,48 +73,52 @@ export async function readStatusBoard(deps: AppDeps): Promise<StatusBoard> {
   const pairs = Object.entries(config.services).flatMap(([service, s]) =>
     s.environments.map((e) => ({ service, env: e.name })),
   );
-  const cells = await Promise.all(
-    pairs.map(async ({ service, env }): Promise<BoardCell> => {
-      const [live, queued, active, [last]] = await Promise.all([
-        repos.deploys.lastSucceeded(service, env),
-        repos.deploys.findByStates(['queued'], { service, env }),
-        repos.deploys.findByStates(ACTIVE_STATES, { service, env }),
-        repos.deploys.history({ service, env, limit: 1 }),
-      ]);
-      const status = freezeStatus(windows, oneOffs, env, now);
-      const current = liveOf(live);
-      const holder = active[0];
-      return {
-        service,
-        env,
-        ...(current ? { live: current } : {}),
-        locks: locks
-          .filter((l) => l.service === service && l.env === env)
-          .map((l) => ({ kind: l.kind, reason: l.reason })),
-        ...(status.frozen
-          ? { frozen: { name: status.name, endsAt: status.endsAt, inBuffer: status.inBuffer } }
-          : {}),
-        queued: queued.length,
-        ...(holder ? { inFlight: { deployId: holder.id, state: holder.state } } : {}),
-        ...(last
-          ? {
-              lastDeploy: {
-                deployId: last.id,
-                state: last.state,
-                at: last.finishedAt ?? last.updatedAt,
-                by: last.requestedBy.name,
-                ...(last.version ? { version: last.version } : {}),
-              },
-            }
-          : {}),
-      };
-    }),
-  );
+  const cells: BoardCell[] = [];
+  // A few cells at a time: a board of many services must not take the whole connection pool at once.
+  for (let i = 0; i < pairs.length; i += CELLS_AT_ONCE) {
+    cells.push(...(await Promise.all(pairs.slice(i, i + CELLS_AT_ONCE).map(readCell))));
+  }
   return {
     at: now,
     ...(maintenance ? { maintenance: { reason: maintenance.reason, by: maintenance.by.name } } : {}),
     cells,
   };
+
+  async function readCell({ service, env }: { service: string; env: string }): Promise<BoardCell> {
+    const [live, queued, active, [last]] = await Promise.all([
+      repos.deploys.lastSucceeded(service, env),
+      repos.deploys.findByStates(['queued'], { service, env }),
+      repos.deploys.findByStates(ACTIVE_STATES, { service, env }),
+      repos.deploys.history({ service, env, limit: 1 }),
+    ]);
+    const status = freezeStatus(windows, oneOffs, env, now);
+    const current = liveOf(live);
+    const holder = active[0];
+    return {
+      service,
+      env,
+      ...(current ? { live: current } : {}),
+      locks: locks
+        .filter((l) => l.service === service && l.env === env)
+        .map((l) => ({ kind: l.kind, reason: l.reason })),
+      ...(status.frozen
+        ? { frozen: { name: status.name, endsAt: status.endsAt, inBuffer: status.inBuffer } }
+        : {}),
+      queued: queued.length,
+      ...(holder ? { inFlight: { deployId: holder.id, state: holder.state } } : {}),
+      ...(last
+        ? {
+            lastDeploy: {
+              deployId: last.id,
+              state: last.state,
+              at: last.finishedAt ?? last.updatedAt,
+              by: last.requestedBy.name,
+              ...(last.version ? { version: last.version } : {}),
+            },
+          }
+        : {}),
+    };
+  }
 }
 
 /** Freezes (windows and one-offs) that touch the next 7 days, for any env. */
