@@ -18,6 +18,8 @@ import { overrideButtons, overrideModals } from './override.js';
 import { lock } from './lock.js';
 import { unlock } from './unlock.js';
 import { status } from './status.js';
+// Visibility (§17).
+import { stats } from './stats.js';
 
 /** Every slash command the bot registers, listed explicitly. */
 export const commands: readonly RegisteredCommand[] = [
@@ -34,6 +36,8 @@ export const commands: readonly RegisteredCommand[] = [
   lock,
   unlock,
   status,
+  // Visibility (§17).
+  stats,
 ];
 
 /** Buttons by action (the part of custom_id before the opaque id). */

@@ -2,6 +2,7 @@
 // 1. Installs the npm packages from the lockfile when they are missing or older than the lockfile.
 // 2. Fetches the mongo-java-server jars (tests and sandbox MongoDB) when Java is here and MONGODB_URI is not set.
 // 3. With --go-tools (before `npm test`): builds the pinned actionlint and Syft into .cache/bin (go-tools.mjs).
+// 4. With --go-tools, as root in CI: installs Debian's chromium when missing (the status page's browser test).
 // Uses only Node's own modules: it runs before anything is installed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -31,3 +32,23 @@ if (!process.env.MONGODB_URI && hasJava && !hasJars) {
 
 // `npm start` needs neither tool, so only the test run waits for them (Syft builds for minutes the first time).
 if (process.argv.includes('--go-tools') && !ensureGoTools()) process.exit(1);
+
+// The status page's browser test drives Debian's chromium; CI installs it, elsewhere the test says how.
+const chromiumPaths = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (
+  process.argv.includes('--go-tools') &&
+  process.env.CI &&
+  isRoot &&
+  process.platform === 'linux' &&
+  !chromiumPaths.some((p) => existsSync(p)) &&
+  spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
+) {
+  console.error('setup: installing chromium for the status page browser test (apt-get)…');
+  const update = spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+  const install =
+    update.status === 0 && spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit' });
+  if (!install || install.status !== 0) {
+    console.error('setup: chromium could not be installed: the browser test will be skipped.');
+  }
+}

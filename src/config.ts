@@ -153,6 +153,14 @@ const fileSchema = z
         boardDebounce: duration.prefault('5s'),
       })
       .prefault({}),
+    // Visibility (§17): the read-only web status page on the HTTP server. The token is better set as
+    // STATUS_PAGE_TOKEN in the environment, which wins over this one.
+    web: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        token: z.string().min(16, 'must be at least 16 characters').optional(),
+      })
+      .prefault({}),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {
@@ -201,6 +209,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CONFIG_FILE: z.string().min(1).default('config/example.yaml'),
     INSTANCE_ID: z.string().min(1).optional(),
+    /** Bearer token of the web status page (§17); overrides `web.token`. */
+    STATUS_PAGE_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .superRefine((env, ctx) => {
     const app = [env.GITHUB_APP_ID, env.GITHUB_APP_PRIVATE_KEY, env.GITHUB_APP_INSTALLATION_ID];

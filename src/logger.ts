@@ -19,6 +19,8 @@ const SECRET_KEYS = [
   'GITHUB_APP_PRIVATE_KEY',
   'GITHUB_WEBHOOK_SECRET',
   'MONGODB_URI',
+  // The web status page's bearer token (§17).
+  'STATUS_PAGE_TOKEN',
 ];
 const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]).concat([
   'headers.authorization',

@@ -24,6 +24,7 @@ import { createInteractionRouter } from './adapters/discord/router.js';
 import { createGitHubClient } from './adapters/github/index.js';
 import { createMetrics } from './adapters/http/metrics.js';
 import { startHttpServer, type HttpServer } from './adapters/http/server.js';
+import { createStatusPageHandler } from './adapters/http/status-route.js';
 import { connectMongo, ping, watchMongo } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
@@ -170,6 +171,14 @@ export async function main(
       },
       ...(config.env.GITHUB_WEBHOOK_SECRET
         ? { githubWebhook: createGitHubWebhookHandler(deps, config.env.GITHUB_WEBHOOK_SECRET) }
+        : {}),
+      // Visibility (§17): the web status page, opt-in.
+      ...(config.web.enabled
+        ? {
+            statusPage: createStatusPageHandler(deps, {
+              token: config.env.STATUS_PAGE_TOKEN ?? config.web.token,
+            }),
+          }
         : {}),
     },
   });

@@ -129,6 +129,8 @@ export interface CommitLine {
   readonly sha: string;
   readonly title: string;
   readonly author?: string;
+  /** The commit's author date (from GitHub's compare): the start of the lead time for changes (§17). */
+  readonly at?: Date;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'void';

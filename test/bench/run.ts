@@ -25,6 +25,7 @@ import {
   writeConfig,
   type RawConfig,
 } from '../e2e/support/config-file.js';
+import { benchScale } from './scale.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SERVICES = 20;
@@ -239,7 +240,18 @@ async function clickToDispatch(
   return at - clickedAt;
 }
 
+function printTable(): void {
+  console.log('\n| measure | value | target | |\n|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.what} | ${row.value} | ${row.target} | ${row.verdict} |`);
+}
+
 async function main(): Promise<void> {
+  // `npm run bench -- --scale-only`: only the scale section (no build, no bot).
+  if (process.argv.includes('--scale-only')) {
+    await benchScale(record);
+    printTable();
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'release-console-bench-'));
   const servicesPort = await freePort();
   const httpPort = await freePort();
@@ -418,8 +430,8 @@ async function main(): Promise<void> {
     );
     record('idle RSS', `${idleRss.toFixed(0)} MB`, '< 150 MB', idleRss < 150);
     record('RSS after the load', `${loadedRss.toFixed(0)} MB`);
-    console.log('\n| measure | value | target | |\n|---|---|---|---|');
-    for (const row of rows) console.log(`| ${row.what} | ${row.value} | ${row.target} | ${row.verdict} |`);
+    await benchScale(record);
+    printTable();
     console.log('\nGitHub requests of the happy-path prod deploy:');
     for (const r of counted) console.log(`  ${r.method} ${r.path} → ${r.status}`);
   } finally {

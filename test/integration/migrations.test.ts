@@ -36,6 +36,7 @@ describe('migrations runner', () => {
     expect((await runMigrations({ db: mongo(), log })).map((m) => m.id)).toEqual([
       '0001-init',
       '0002-deploy-outbox',
+      '0009-query-indexes',
     ]);
     expect(await runMigrations({ db: mongo(), log })).toEqual([]);
     const names = (await mongo().collection('locks').indexes()).map((i) => i.name);
@@ -131,7 +132,7 @@ describe('npm run migrate', () => {
     const first = migrate({ MONGODB_URI: cli.uri });
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(
-      /applied 0001-init: create collections and indexes\n.*applied 0002-deploy-outbox: .*applied 2 migrations\n/s,
+      /applied 0001-init: create collections and indexes\n.*applied 0002-deploy-outbox: .*applied 0009-query-indexes: .*applied 3 migrations\n/s,
     );
     expect(first.status).toBe(0);
     const second = migrate({ MONGODB_URI: cli.uri });

@@ -24,7 +24,8 @@ export interface MessageView {
   content?: string;
   embeds?: APIEmbed[];
   components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
-  files?: { name: string; data: Buffer | string }[];
+  /** `description`: the attachment's alt text (screen readers). */
+  files?: { name: string; data: Buffer | string; description?: string }[];
 }
 
 /** The person who acted, with the roles Discord sent in this very interaction (never cached ones). */

@@ -147,6 +147,7 @@ class OctokitGitHub implements GitHubPort {
         sha: c.sha,
         title: c.commit.message.split('\n')[0] ?? '',
         author: authorOf(c),
+        ...(c.commit.author?.date ? { date: new Date(c.commit.author.date) } : {}),
       })),
       aheadBy: json.ahead_by,
       behindBy: json.behind_by,

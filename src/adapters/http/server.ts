@@ -16,6 +16,11 @@ export interface HttpHandlers {
     headers: IncomingMessage['headers'],
     body: string,
   ) => Promise<{ status: number; body?: string }>;
+  /** GET /status and /status/*, when the web status page is enabled (§17). */
+  statusPage?: (
+    path: string,
+    headers: IncomingMessage['headers'],
+  ) => Promise<{ status: number; headers: Readonly<Record<string, string>>; body: string | Buffer }>;
 }
 
 export interface HttpServer {
@@ -82,6 +87,16 @@ export async function startHttpServer(options: {
       }
       const answer = await handlers.githubWebhook(req.headers, body);
       send(res, answer.status, answer.body ?? '');
+      return;
+    }
+    if (handlers.statusPage && (path === '/status' || path?.startsWith('/status/'))) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+        return;
+      }
+      const answer = await handlers.statusPage(path, req.headers);
+      res.writeHead(answer.status, answer.headers);
+      res.end(req.method === 'HEAD' ? undefined : answer.body);
       return;
     }
     send(res, 404, JSON.stringify({ error: 'not found' }));

@@ -192,6 +192,14 @@ function memoryDeploys(): DeployRepository {
       await tick();
       return copy([...store.values()].filter((d) => d.runId === runId).sort(byCreated)[0]);
     },
+    async liveSince({ env, service, since }) {
+      await tick();
+      return copy(
+        matching({ env, ...(service === undefined ? {} : { service }) })
+          .filter((d) => d.state === 'succeeded' && d.finishedAt !== undefined && d.finishedAt >= since)
+          .sort((a, b) => Number(a.finishedAt) - Number(b.finishedAt) || a.id.localeCompare(b.id)),
+      );
+    },
   };
 }
 

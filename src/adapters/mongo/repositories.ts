@@ -36,6 +36,7 @@ import {
   type Models,
   type SettingDoc,
 } from './models.js';
+import { QUERY_SHAPES as SHAPES } from './query-shapes.js';
 
 /** Repositories over one mongoose connection. Every method returns plain domain objects. */
 export function createMongoRepositories(connection: Connection): Repositories {
@@ -61,7 +62,6 @@ export function isDuplicateKey(error: unknown): boolean {
 }
 
 const AFTER = { returnDocument: 'after' } as const;
-const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
 
 function toDeploy({ _id, ...rest }: DeployDoc): Deploy {
   return { id: _id, ...rest };
@@ -194,7 +194,7 @@ function deployRepository({ deploys }: Models): DeployRepository {
     async withPendingEffects(limit) {
       const docs = await deploys
         .find({ outbox: true })
-        .sort({ updatedAt: 1 })
+        .sort(SHAPES.deploysWithPendingEffects.sort)
         .limit(limit)
         .lean<DeployDoc[]>();
       return docs.map(toDeploy);
@@ -205,14 +205,14 @@ function deployRepository({ deploys }: Models): DeployRepository {
     async findByStates(states, filter = {}) {
       const docs = await deploys
         .find({ ...withoutUndefined(filter), state: { $in: [...states] } })
-        .sort(NEWEST_FIRST)
+        .sort(SHAPES.deploysOfServiceEnvInStates.sort)
         .lean<DeployDoc[]>();
       return docs.map(toDeploy);
     },
     async history({ limit, ...filter }) {
       const docs = await deploys
         .find(withoutUndefined(filter))
-        .sort(NEWEST_FIRST)
+        .sort(SHAPES.deploysOfServiceEnv.sort)
         .limit(limit)
         .lean<DeployDoc[]>();
       return docs.map(toDeploy);
@@ -222,10 +222,23 @@ function deployRepository({ deploys }: Models): DeployRepository {
       if (sha !== undefined) query.sha = sha;
       if (verifiedOnly) query.verification = 'verified';
       if (before) query.createdAt = { $lt: before };
-      return maybe(await deploys.findOne(query).sort(NEWEST_FIRST).lean<DeployDoc>(), toDeploy);
+      const shape =
+        sha === undefined ? SHAPES.deploysOfServiceEnvInStates : SHAPES.deploysOfServiceEnvStateSha;
+      return maybe(await deploys.findOne(query).sort(shape.sort).lean<DeployDoc>(), toDeploy);
     },
     async findByRunId(runId) {
-      return maybe(await deploys.findOne({ runId }).sort(NEWEST_FIRST).lean<DeployDoc>(), toDeploy);
+      return maybe(
+        await deploys.findOne({ runId }).sort(SHAPES.deployOfRun.sort).lean<DeployDoc>(),
+        toDeploy,
+      );
+    },
+    async liveSince({ env, service, since }) {
+      const shape = service === undefined ? SHAPES.liveDeploys : SHAPES.liveDeploysOfService;
+      const query: Record<string, unknown> = { env, state: 'succeeded' satisfies DeployState };
+      if (service !== undefined) query.service = service;
+      query.finishedAt = { $gte: since };
+      const docs = await deploys.find(query).sort(shape.sort).lean<DeployDoc[]>();
+      return docs.map(toDeploy);
     },
   };
 }
@@ -256,7 +269,7 @@ function approvalRepository({ approvals }: Models): ApprovalRepository {
     async pending(filter = {}) {
       const docs = await approvals
         .find({ ...withoutUndefined(filter), status: 'pending' })
-        .sort({ requestedAt: 1, _id: 1 })
+        .sort(SHAPES.pendingApprovals.sort)
         .lean<ApprovalDoc[]>();
       return docs.map(toApproval);
     },
@@ -285,7 +298,7 @@ function freezeRepository({ freezes }: Models): FreezeRepository {
     async overlapping(from, to) {
       const docs = await freezes
         .find({ liftedAt: { $exists: false }, startsAt: { $lt: to }, endsAt: { $gt: from } })
-        .sort({ startsAt: 1, _id: 1 })
+        .sort(SHAPES.overlappingFreezes.sort)
         .lean<FreezeDoc[]>();
       return docs.map(toFreeze);
     },
@@ -311,7 +324,7 @@ function lockRepository({ locks }: Models): LockRepository {
     async list(filter = {}) {
       const docs = await locks
         .find(withoutUndefined(filter))
-        .sort({ createdAt: 1, _id: 1 })
+        .sort(SHAPES.locksOfServiceEnv.sort)
         .lean<LockDoc[]>();
       return docs.map(toLock);
     },
@@ -345,7 +358,8 @@ function auditRepository({ audit }: Models): AuditRepository {
         'actor.id': actorId,
       });
       if (since) query.at = { $gte: since };
-      const docs = await audit.find(query).sort({ at: -1, _id: -1 }).limit(limit).lean<AuditDoc[]>();
+      // Every audit shape reads newest first; which index serves a filter is listed in query-shapes.ts.
+      const docs = await audit.find(query).sort(SHAPES.auditEntries.sort).limit(limit).lean<AuditDoc[]>();
       return docs.map(toAudit);
     },
   };

@@ -132,7 +132,12 @@ export async function checkGates(
   if (options.withCommits && deploy.previousSha && deploy.previousSha !== deploy.sha) {
     try {
       const comparison = await deps.github.compare(repo, deploy.previousSha, deploy.sha);
-      commits = comparison.commits.map((c) => ({ sha: c.sha, title: c.title, author: c.author }));
+      commits = comparison.commits.map((c) => ({
+        sha: c.sha,
+        title: c.title,
+        author: c.author,
+        ...(c.date ? { at: c.date } : {}),
+      }));
     } catch (error) {
       deps.log.warn({ err: error, deployId: deploy.id }, 'could not compare commits');
     }

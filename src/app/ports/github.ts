@@ -19,6 +19,8 @@ export interface CommitSummary {
   /** The first line of the message. */
   readonly title: string;
   readonly author: string;
+  /** Author date, when GitHub gave one (the lead time for changes starts there). */
+  readonly date?: Date;
 }
 
 export interface Comparison {

@@ -108,6 +108,8 @@ export interface DeployRepository {
     filter?: { sha?: string; verifiedOnly?: boolean; before?: Date },
   ): Promise<Deploy | undefined>;
   findByRunId(runId: number): Promise<Deploy | undefined>;
+  /** Deploys of `env` (and `service`) that went live (succeeded) at or after `since`, oldest first (§17). */
+  liveSince(filter: { env: string; service?: string; since: Date }): Promise<Deploy[]>;
 }
 
 export interface ApprovalRepository {

@@ -61,7 +61,7 @@ export function toPayload(view: MessageView): {
   content?: string;
   embeds?: APIEmbed[];
   components?: NonNullable<MessageView['components']>;
-  files?: { attachment: Buffer; name: string }[];
+  files?: { attachment: Buffer; name: string; description?: string }[];
   allowedMentions: { parse: [] };
 } {
   const { files, ...safe } = safeView(view);
@@ -72,6 +72,7 @@ export function toPayload(view: MessageView): {
           files: files.map((f) => ({
             attachment: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data),
             name: f.name,
+            ...(f.description ? { description: f.description } : {}),
           })),
         }
       : {}),
