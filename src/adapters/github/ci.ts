@@ -20,19 +20,13 @@ type Verdict = 'pass' | 'pending' | 'fail';
  * (until it is, the SHA's CI is pending, as GitHub's branch protection waits for an expected check).
  */
 export function summariseCi(statuses: Statuses, checks: CheckRuns, policy: CiPolicy = {}): CiStatus {
-  const reported: { name: string; verdict: Verdict }[] = [
-    ...statuses.statuses.map((s) => ({
-      name: s.context,
-      verdict: (s.state === 'success' ? 'pass' : s.state === 'pending' ? 'pending' : 'fail') as Verdict,
-    })),
-    ...checks.check_runs.map((c) => ({
-      name: c.name,
-      verdict: (c.status !== 'completed'
-        ? 'pending'
-        : PASSING.has(c.conclusion ?? '')
-          ? 'pass'
-          : 'fail') as Verdict,
-    })),
+  const statusVerdict = (state: string): Verdict =>
+    state === 'success' ? 'pass' : state === 'pending' ? 'pending' : 'fail';
+  const checkVerdict = (status: string, conclusion: string | null): Verdict =>
+    status !== 'completed' ? 'pending' : PASSING.has(conclusion ?? '') ? 'pass' : 'fail';
+  const reported = [
+    ...statuses.statuses.map((s) => ({ name: s.context, verdict: statusVerdict(s.state) })),
+    ...checks.check_runs.map((c) => ({ name: c.name, verdict: checkVerdict(c.status, c.conclusion) })),
   ];
   const ignored = policy.ignored ?? [];
   const items = reported.filter((i) => !matchesAny(i.name, ignored));

@@ -236,12 +236,13 @@ function memoryApprovals(): ApprovalRepository {
     async tick(deployId, index, by, at) {
       await tick();
       const current = store.get(deployId);
-      const item = current?.checklist?.[index];
+      const items = current?.checklist ?? [];
+      const item = items[index];
       if (current?.status !== 'pending' || !item || item.tickedBy) return undefined;
-      const checklist = current.checklist?.map((it, i) =>
+      const checklist = items.map((it, i) =>
         i === index ? { ...it, tickedBy: copy(by), tickedAt: at } : it,
       );
-      const next: Approval = { ...current, ...(checklist ? { checklist } : {}) };
+      const next: Approval = { ...current, checklist };
       store.set(deployId, next);
       return copy(next);
     },

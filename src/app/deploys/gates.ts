@@ -8,7 +8,7 @@ import {
 } from '../../domain/gates.js';
 import { freezeStatus, toFreezeWindow, type FreezeWindow } from '../../domain/freeze-windows.js';
 import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
-import { ciPolicyKey, type Ancestry, type CiPolicy } from '../../domain/policy.js';
+import { ciPolicyKey, type CiPolicy } from '../../domain/policy.js';
 import type { AppDeps } from '../ports/deps.js';
 import { credentialExpiryWarning, isGitHubError, type CiStatus } from '../ports/github.js';
 import { maintenanceState } from '../settings.js';
