@@ -165,3 +165,11 @@ export function canVerify(actor: RoleActor, roles: RoleIds): Permission {
 export function canView(_actor: RoleActor, _roles: RoleIds): Permission {
   return ALLOWED;
 }
+
+// Approvals and policy (§16).
+
+/** Tick a checklist item on the card: the requester, who must still hold R4 or R5. */
+export function canTickChecklist(actor: RoleActor, roles: RoleIds, requesterId: string): Permission {
+  if (actor.id !== requesterId) return deny('Only the requester ticks the checklist of this deploy');
+  return canRequestDeploy(actor, roles);
+}
