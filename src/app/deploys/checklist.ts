@@ -24,7 +24,8 @@ export async function tickChecklistItem(
     throw new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} is not waiting for its checklist.`);
   }
   const item = approval.checklist?.[index];
-  if (!item) throw new UserFacingError('BAD_INPUT', `Deploy ${deploy.id} has no checklist item ${index + 1}.`);
+  if (!item)
+    throw new UserFacingError('BAD_INPUT', `Deploy ${deploy.id} has no checklist item ${index + 1}.`);
   if (item.tickedBy) throw alreadyTicked(index, item);
   const by = { id: actor.id, name: actor.name };
   const ticked = await deps.repos.approvals.tick(deploy.id, index, by, deps.clock.now());
@@ -39,7 +40,7 @@ export async function tickChecklistItem(
     deploy,
     'checklistTicked',
     {},
-    { actor, reason: item.text, details: { item: index + 1, of: ticked.checklist?.length ?? 0 } },
+    { actor, reason: item.text, details: { item: index + 1, of: ticked.checklist.length } },
   );
   if (changed) await deps.outbox.drain(changed.id);
   return { item: now, approval: ticked };

@@ -94,7 +94,7 @@ export function approvalRows(
             style: ButtonStyle.Primary,
             label: `Tick ${i + 1}`,
             custom_id: tickCustomId(deploy.id, i),
-          } as APIButtonComponent,
+          },
         ],
   );
   const rows: APIActionRowComponent<APIButtonComponent>[] = [
