@@ -6,6 +6,7 @@ import { requestDeploy } from '../../src/app/deploys/request.js';
 import { transition } from '../../src/app/pipeline/transition.js';
 import { SYSTEM_ACTOR, type Deploy } from '../../src/domain/model.js';
 import {
+  ROLES,
   people,
   refusal,
   startAppHarness,
@@ -159,7 +160,49 @@ describe('N-of-M approvals (§16)', () => {
   });
 });
 
+describe('approvals left half-done (a crash between two writes)', () => {
+  const erin = { id: '900000000000000005', name: 'erin', roleIds: [ROLES.r5] };
+
+  it('closes an approval whose votes are all in but which was left open, with the next R5 click', async () => {
+    await start({ approvals: 2 });
+    const deploy = await prodRequest();
+    const guard = { sha: deploy.sha, required: 2 };
+    await h.deps.repos.approvals.addVote(deploy.id, { by: people.bob, at: new Date() }, guard);
+    await h.deps.repos.approvals.addVote(deploy.id, { by: people.carol, at: new Date() }, guard);
+    expect((await refusal(approveDeploy(h.deps, people.bob, deploy.id))).message).toBe(
+      `You already approved ${deploy.id}.`,
+    );
+    expect((await approveDeploy(h.deps, erin, deploy.id)).kind).toBe('dispatched');
+    expect(prodRuns()).toBe(1);
+    expect((await h.deps.repos.approvals.get(deploy.id))?.status).toBe('approved');
+  });
+
+  it('asks afresh when a requeued request kept its approval open', async () => {
+    await start({ approvals: 2 });
+    const deploy = await prodRequest();
+    await approveDeploy(h.deps, people.bob, deploy.id);
+    const current = await h.deps.repos.deploys.get(deploy.id);
+    const queued = await transition(h.deps, current!, 'requeue', {}, { actor: SYSTEM_ACTOR });
+    await transition(h.deps, queued!, 'release', {}, { actor: SYSTEM_ACTOR });
+    expect((await resumeRequest(h.deps, people.alice, deploy.id)).kind).toBe('awaiting_approval');
+    expect(await h.deps.repos.approvals.get(deploy.id)).toMatchObject({ status: 'pending', voteCount: 0 });
+  });
+});
+
 describe('the checklist (§16)', () => {
+  it('ticks an item once when the requester double-clicks', async () => {
+    await start({ checklist: ['Migrations applied'] });
+    const deploy = await prodRequest();
+    const clicks = await Promise.allSettled(
+      [1, 2, 3].map(() => tickChecklistItem(h.deps, people.alice, deploy.id, 0)),
+    );
+    expect(clicks.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
+    const lost = clicks.find((c) => c.status === 'rejected');
+    expect(lost?.status === 'rejected' && String(lost.reason)).toMatch(/already ticked by alice/);
+    const audit = await actions(deploy.id);
+    expect(audit.filter((a) => a.action === 'deploy.checklist.ticked')).toHaveLength(1);
+  });
+
   const checklist = ['Migrations applied to staging and green', 'Feature flag ready'];
 
   it('keeps Approve disabled and refused until the requester ticked every item; who ticked is shown and audited', async () => {
