@@ -172,7 +172,9 @@ describe('approvals left half-done (a crash between two writes)', () => {
     expect((await refusal(approveDeploy(h.deps, people.bob, deploy.id))).message).toBe(
       `You already approved ${deploy.id}.`,
     );
-    expect((await approveDeploy(h.deps, erin, deploy.id)).kind).toBe('dispatched');
+    const closed = await approveDeploy(h.deps, erin, deploy.id);
+    expect(closed.kind).toBe('dispatched');
+    expect(closed.deploy.approvedBy?.name).toBe('carol');
     expect(prodRuns()).toBe(1);
     expect((await h.deps.repos.approvals.get(deploy.id))?.status).toBe('approved');
   });

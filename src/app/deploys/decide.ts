@@ -121,12 +121,15 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     throw new UserFacingError('ALREADY_DECIDED', stateMessage(current));
   }
   // The approval owes the dispatch in the same write: a crash now leaves it to the outbox job.
-  const approvers = (decided.votes ?? latest.votes ?? []).map((v) => v.by.name).join(', ');
+  const votes = decided.votes ?? latest.votes ?? [];
+  const approvers = votes.map((v) => v.by.name).join(', ');
+  // The approver of record is whoever cast the last vote (the closer of a record left open did not vote).
+  const approvedBy = votes.at(-1)?.by ?? by;
   const approved = await transition(
     deps,
     deploy,
     'approve',
-    { approvedBy: by, decidedAt: now, gates: check.lines },
+    { approvedBy, decidedAt: now, gates: check.lines },
     { actor, ...(required > 1 ? { details: { approvals: required, approvers } } : {}) },
   );
   if (!approved)
