@@ -1,6 +1,10 @@
 import { defineButton } from '../src/adapters/discord/command.js';
+import { APPROVAL_BUTTONS, parseTickId } from '../src/adapters/discord/render/approval-section.js';
 import { DEPLOY_BUTTONS } from '../src/adapters/discord/render/deploy-card.js';
+import { userText } from '../src/domain/text.js';
+import { UserFacingError } from '../src/domain/errors.js';
 import { renderProgress } from '../src/adapters/discord/render/progress.js';
+import { tickChecklistItem } from '../src/app/deploys/checklist.js';
 import { approveDeploy, cancelRequest, rejectDeploy, resumeRequest } from '../src/app/deploys/decide.js';
 import { cancelRun, rerunRun } from '../src/app/deploys/run-control.js';
 
@@ -44,6 +48,20 @@ export const deployButtons = [
     async run({ id, actor, deps }) {
       await rerunRun(deps, actor, id);
       return { content: `Asked GitHub to re-run ${id}.` };
+    },
+  }),
+  // §16: the requester ticks a checklist item (custom_id `tick:<deploy id>_<n>`).
+  defineButton({
+    action: APPROVAL_BUTTONS.tick,
+    async run({ id, actor, deps }) {
+      const target = parseTickId(id);
+      if (!target) throw new UserFacingError('BAD_INPUT', 'This checklist button is not valid any more.');
+      const { item, approval } = await tickChecklistItem(deps, actor, target.deployId, target.index);
+      const items = approval.checklist ?? [];
+      const done = items.filter((i) => i.tickedBy).length;
+      return {
+        content: `☑️ Ticked ${target.index + 1}. ${userText(item.text, 150)} (${done}/${items.length})${done === items.length ? ' — the approvers may approve now.' : '.'}`,
+      };
     },
   }),
 ];

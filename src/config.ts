@@ -36,6 +36,8 @@ const cron = z.string().superRefine((text, ctx) => {
   const problem = validateCron(text);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+/** A checklist item longer than this is cut (a button row and an embed field must hold ten). */
+export const CHECKLIST_ITEM_MAX = 120;
 const envName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
 
 const environmentSchema = z.strictObject({
@@ -44,6 +46,28 @@ const environmentSchema = z.strictObject({
   requiresApproval: z.boolean().optional(),
   /** The GitHub Deployment environment name; defaults to the env name. */
   githubEnvironment: z.string().min(1).optional(),
+  // Approvals and policy (§16).
+  /** How many distinct R5s (never the requester) must approve a deploy to this env. */
+  approvals: z.int().min(1).max(5).default(1),
+  /** Manual items the requester ticks on the card before it may be approved; each clamped for the card. */
+  checklist: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .transform((item) =>
+          item.length > CHECKLIST_ITEM_MAX ? `${item.slice(0, CHECKLIST_ITEM_MAX - 1)}…` : item,
+        ),
+    )
+    .max(10, 'at most 10 checklist items')
+    .default([]),
+  /** Where a deploy may come from: branch or tag names, or globs such as "v*" (any ref when absent). */
+  allowedRefs: z.array(z.string().min(1).max(100)).min(1).optional(),
+  /** CI checks (names or globs) that must be reported and green; the others must not fail. */
+  requiredChecks: z.array(z.string().min(1).max(100)).optional(),
+  /** CI checks (names or globs) that never block a deploy to this env. */
+  ignoredChecks: z.array(z.string().min(1).max(100)).optional(),
 });
 
 const serviceSchema = z

@@ -129,7 +129,7 @@ export async function main(
     jobs: scheduler,
     db: { ping: async () => (await ping(connection)).ms },
     instance,
-    local: { runs: new RunWatch(), greenCi: new Map() },
+    local: { runs: new RunWatch(), greenCi: new Map(), comparisons: new Map() },
     outbox,
     health: httpHealthChecker,
     notifier: createDiscordNotifier({

@@ -180,8 +180,13 @@ export const ANNOTATIONS = {
   unlocked: { guard: {}, action: 'lock.released' },
   /** A newer deploy replaced this one while it was being verified. */
   verificationStopped: { guard: { verification: ['pending'] }, action: 'deploy.verification.stopped' },
-  /** Issue 13: a queued request moved up the line (the card shows its new position). */
+  /** A queued request moved up the line (the card shows its new position). */
   movedUp: { guard: { states: ['queued'] }, action: 'deploy.queue.moved' },
+  // Approvals and policy (§16): the record of votes and ticks is the approval; these carry card and audit.
+  /** An R5 approved a deploy that needs more approvers than that: counted, still awaiting the others. */
+  approvalCounted: { guard: { states: ['awaiting_approval'] }, action: 'deploy.approval.counted' },
+  /** The requester ticked a checklist item. */
+  checklistTicked: { guard: { states: ['awaiting_approval'] }, action: 'deploy.checklist.ticked' },
 } as const satisfies Record<string, { guard: DeployGuard; action: string }>;
 export type DeployAnnotation = keyof typeof ANNOTATIONS;
 
@@ -197,6 +202,8 @@ export function effectsOfAnnotation(annotation: DeployAnnotation): EffectSpec[] 
     case 'stuck':
     case 'rerun':
     case 'movedUp':
+    case 'approvalCounted':
+    case 'checklistTicked':
       return [{ kind: 'card' }];
     case 'confirm':
     case 'unlocked':

@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   'ALREADY_DECIDED',
   'EXPIRED',
   'UNAVAILABLE',
+  // Approvals and policy (§16).
+  'CHECKLIST_INCOMPLETE',
+  'BEHIND_PROD',
+  'REF_NOT_ALLOWED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

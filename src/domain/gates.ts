@@ -1,5 +1,6 @@
 import type { ErrorCode } from './errors.js';
 import type { Deploy, LockKind } from './model.js';
+import { ancestryVerdict, matchesAny, shortRef, type Ancestry } from './policy.js';
 import { formatLocalTime } from './text.js';
 
 /**
@@ -9,7 +10,17 @@ import { formatLocalTime } from './text.js';
  */
 
 export type GateName =
-  'maintenance' | 'freeze' | 'lock' | 'busy' | 'staging' | 'ci' | 'smoke' | 'credentials';
+  | 'maintenance'
+  | 'freeze'
+  | 'lock'
+  | 'busy'
+  | 'staging'
+  | 'ci'
+  | 'smoke'
+  | 'credentials'
+  // Policy (§16).
+  | 'refs'
+  | 'ancestry';
 
 export type CiState = 'success' | 'pending' | 'failure' | 'none';
 
@@ -48,6 +59,11 @@ export interface GateInput {
   readonly override: boolean;
   /** Timezone for times in reasons; defaults to UTC. */
   readonly timeZone?: string | undefined;
+  // Policy (§16): each gate applies only when its input is given.
+  /** The env's `allowedRefs` and the ref the deploy comes from. */
+  readonly refs?: { readonly ref: string; readonly allowed: readonly string[] } | undefined;
+  /** Prod: how the SHA relates to the SHA now on prod. */
+  readonly ancestry?: Ancestry | undefined;
 }
 
 export interface GateResult {
@@ -80,6 +96,8 @@ export const GATE_LABELS: Readonly<Record<GateName, string>> = {
   ci: 'CI checks green',
   smoke: 'Nightly smoke green',
   credentials: 'GitHub credentials valid',
+  refs: 'Ref allowed for this environment',
+  ancestry: 'Contains what runs on prod',
 };
 
 type Outcome = Pick<GateResult, 'ok' | 'reason'> & { readonly until?: Date };
@@ -125,6 +143,14 @@ function busyOutcome(input: GateInput): Outcome {
   return pass('No deploy in progress');
 }
 
+function refsOutcome(refs: NonNullable<GateInput['refs']>): Outcome {
+  const ref = shortRef(refs.ref);
+  if (matchesAny(ref, refs.allowed)) return pass(`${ref} is allowed`);
+  return block(
+    `Deploys to this environment come from ${refs.allowed.join(', ')}; "${ref}" is not one of them`,
+  );
+}
+
 const CI_OUTCOMES: Readonly<Record<CiState, Outcome>> = {
   success: pass('CI checks are green'),
   pending: block('CI checks are still running'),
@@ -149,7 +175,14 @@ export function evaluateGates(input: GateInput): GateResult[] {
     result('lock', 'LOCKED', true, lockOutcome(input)),
     result('busy', 'BUSY', true, busyOutcome(input)),
   ];
+  if (input.refs) results.push(result('refs', 'REF_NOT_ALLOWED', false, refsOutcome(input.refs)));
   if (input.isProd) results.push(result('staging', 'NOT_ON_STAGING', false, stagingOutcome(input)));
+  if (input.ancestry) {
+    const verdict = ancestryVerdict(input.ancestry);
+    // Unknown ancestry (GitHub down) fails closed with its own code: the SHA may well be fine.
+    const code = verdict.unknown ? 'GITHUB_UNAVAILABLE' : 'BEHIND_PROD';
+    results.push(result('ancestry', code, false, verdict.ok ? pass(verdict.reason) : block(verdict.reason)));
+  }
   // Fail closed: a CI state this table does not know (a new GitHub value) is not green.
   const ci =
     (CI_OUTCOMES as Partial<Record<string, Outcome>>)[input.ci] ?? block(`CI state "${input.ci}" is unknown`);

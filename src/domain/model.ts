@@ -150,6 +150,29 @@ export interface Approval {
   readonly decidedBy?: Actor;
   readonly decidedAt?: Date;
   readonly voidReason?: string;
+  // Approvals and policy (§16): N-of-M approvals and the requester's checklist. Absent on older records:
+  // read as one approval needed, no votes, no checklist.
+  /** How many distinct R5s must approve (the env's `approvals`). */
+  readonly required?: number;
+  /** The R5s who approved so far, oldest first; bound to `sha` and voided with the record. */
+  readonly votes?: readonly ApprovalVote[];
+  /** Incremented with each vote: the conditional update's guard against an N+1st vote. */
+  readonly voteCount?: number;
+  /** The env's checklist, captured at request time, with who ticked each item and when. */
+  readonly checklist?: readonly ChecklistItem[];
+}
+
+/** One R5's approval of a deploy that needs several (§16). */
+export interface ApprovalVote {
+  readonly by: Actor;
+  readonly at: Date;
+}
+
+/** One manual checklist item (§16) the requester ticks before the approvers may approve. */
+export interface ChecklistItem {
+  readonly text: string;
+  readonly tickedBy?: Actor;
+  readonly tickedAt?: Date;
 }
 
 /** A one-off freeze (recurring windows come from the configuration). */

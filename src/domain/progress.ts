@@ -9,7 +9,9 @@ export type Progress =
   | { kind: 'dispatching'; deploy: Deploy }
   | { kind: 'dispatched'; deploy: Deploy }
   | { kind: 'failed'; deploy: Deploy; reason: string }
-  | { kind: 'lost-race'; deploy: Deploy };
+  | { kind: 'lost-race'; deploy: Deploy }
+  /** §16: an approval was counted; the deploy still waits for more approvers. */
+  | { kind: 'approval-counted'; deploy: Deploy; approvals: number; required: number };
 
 /** Read from the record once its effects ran: the answer always says what the card says. */
 export function progressOf(deploy: Deploy): Progress {

@@ -190,7 +190,7 @@ export function canView(_actor: RoleActor, _roles: RoleIds): Permission {
   return ALLOWED;
 }
 
-// Locks, /status and the table of every action (issue 13).
+// Locks, /status and the table of every action (§16).
 
 /**
  * Who may do each action, as one table: the rank needed, and how the requester (or a lock's owner) stands.
@@ -220,6 +220,7 @@ export const PERMISSIONS = {
   lockAll: { rank: 'R5', requester: 'any' },
   unlockAll: { rank: 'R5', requester: 'any' },
   view: { rank: 'none', requester: 'any' },
+  tickChecklist: { rank: 'R4', requester: 'only' },
 } as const satisfies Record<string, { rank: Rank; requester: 'never' | 'only' | 'or-R5' | 'any' }>;
 export type Action = keyof typeof PERMISSIONS;
 
@@ -275,4 +276,12 @@ export function canLockAll(actor: RoleActor, roles: RoleIds): Permission {
 /** `/unlock all`: R5. */
 export function canUnlockAll(actor: RoleActor, roles: RoleIds): Permission {
   return byTable('unlockAll', 'You need the R5 role to lift the global lock', actor, roles);
+}
+
+// Approvals and policy (§16).
+
+/** Tick a checklist item on the card: the requester, who must still hold R4 or R5. */
+export function canTickChecklist(actor: RoleActor, roles: RoleIds, requesterId: string): Permission {
+  if (actor.id !== requesterId) return deny('Only the requester ticks the checklist of this deploy');
+  return byTable('tickChecklist', 'You need the R4 or R5 role to tick the checklist', actor, roles, true);
 }

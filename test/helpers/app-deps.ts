@@ -183,7 +183,7 @@ export async function startAppHarness(options: { config?: Config; clock?: Clock 
       gatewayPingMs: () => undefined,
     },
     notifier,
-    local: { runs: new RunWatch(), greenCi: new Map() },
+    local: { runs: new RunWatch(), greenCi: new Map(), comparisons: new Map() },
     outbox,
     health: httpHealthChecker,
     events: {

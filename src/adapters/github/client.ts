@@ -11,6 +11,7 @@ import {
   type RunRead,
 } from '../../app/ports/github.js';
 import { refProblem } from '../../domain/refs.js';
+import type { CiPolicy } from '../../domain/policy.js';
 import type { Logger } from '../../logger.js';
 import { summariseCi } from './ci.js';
 import { callGitHub, toGitHubError } from './errors.js';
@@ -155,7 +156,7 @@ class OctokitGitHub implements GitHubPort {
     };
   }
 
-  async ciStatus(repo: string, sha: string): Promise<CiStatus> {
+  async ciStatus(repo: string, sha: string, policy?: CiPolicy): Promise<CiStatus> {
     const what = `read the CI status of ${sha.slice(0, 7)} in ${repo}`;
     const [status, checks] = await Promise.all([
       callGitHub(what, () =>
@@ -175,6 +176,7 @@ class OctokitGitHub implements GitHubPort {
     return summariseCi(
       parseAnswer(combinedStatusSchema, status, what),
       parseAnswer(checkRunsSchema, checks, what),
+      policy,
     );
   }
 

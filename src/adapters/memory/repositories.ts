@@ -227,6 +227,40 @@ function memoryApprovals(): ApprovalRepository {
       store.set(deployId, next);
       return copy(next);
     },
+    async addVote(deployId, vote, { sha, required }) {
+      await tick();
+      const current = store.get(deployId);
+      if (current?.status !== 'pending' || current.sha !== sha) return undefined;
+      if ((current.voteCount ?? 0) >= required) return undefined;
+      if (current.votes?.some((v) => v.by.id === vote.by.id)) return undefined;
+      const next: Approval = {
+        ...current,
+        votes: [...(current.votes ?? []), copy(vote)],
+        voteCount: (current.voteCount ?? 0) + 1,
+      };
+      store.set(deployId, next);
+      return copy(next);
+    },
+    async tick(deployId, index, by, at) {
+      await tick();
+      const current = store.get(deployId);
+      const items = current?.checklist ?? [];
+      const item = items[index];
+      if (current?.status !== 'pending' || !item || item.tickedBy) return undefined;
+      const checklist = items.map((it, i) =>
+        i === index ? { ...it, tickedBy: copy(by), tickedAt: at } : it,
+      );
+      const next: Approval = { ...current, checklist };
+      store.set(deployId, next);
+      return copy(next);
+    },
+    async reopen(approval) {
+      await tick();
+      const current = store.get(approval.deployId);
+      if (!current || current.status === 'pending') return undefined;
+      store.set(approval.deployId, withoutUndefined(copy(approval)) as Approval);
+      return copy(approval);
+    },
     async markRepinged(deployId) {
       await tick();
       const current = store.get(deployId);

@@ -117,6 +117,27 @@ const approvalSchema = new Schema(
     decidedBy: actor,
     decidedAt: Date,
     voidReason: String,
+    // N-of-M approvals and the checklist (§16); absent on older records. No `[]` default: absent stays absent.
+    required: Number,
+    votes: {
+      type: [
+        new Schema(
+          { by: { type: actor, required: true }, at: { type: Date, required: true } },
+          { _id: false, ...options },
+        ),
+      ],
+      default: undefined,
+    },
+    voteCount: Number,
+    checklist: {
+      type: [
+        new Schema(
+          { text: { type: String, required: true }, tickedBy: actor, tickedAt: Date },
+          { _id: false, ...options },
+        ),
+      ],
+      default: undefined,
+    },
   },
   options,
 );

@@ -273,6 +273,50 @@ function approvalRepository({ approvals }: Models): ApprovalRepository {
         .lean<ApprovalDoc[]>();
       return docs.map(toApproval);
     },
+    async addVote(deployId, vote, { sha, required }) {
+      // One conditional update: the count guard and the "not voted yet" guard are checked by MongoDB with the
+      // write, so N approvers clicking at once add N votes at most and one person counts once.
+      const doc = await approvals
+        .findOneAndUpdate(
+          {
+            _id: deployId,
+            status: 'pending',
+            sha,
+            voteCount: { $not: { $gte: required } },
+            'votes.by.id': { $ne: vote.by.id },
+          },
+          { $push: { votes: vote }, $inc: { voteCount: 1 } },
+          AFTER,
+        )
+        .lean<ApprovalDoc>();
+      return maybe(doc, toApproval);
+    },
+    async tick(deployId, index, by, at) {
+      const item = `checklist.${index}`;
+      const doc = await approvals
+        .findOneAndUpdate(
+          {
+            _id: deployId,
+            status: 'pending',
+            [`${item}.text`]: { $exists: true },
+            [`${item}.tickedBy`]: { $exists: false },
+          },
+          { $set: { [`${item}.tickedBy`]: by, [`${item}.tickedAt`]: at } },
+          AFTER,
+        )
+        .lean<ApprovalDoc>();
+      return maybe(doc, toApproval);
+    },
+    async reopen({ deployId, ...approval }) {
+      const doc = await approvals
+        .findOneAndReplace(
+          { _id: deployId, status: { $ne: 'pending' } },
+          { _id: deployId, ...withoutUndefined(approval) },
+          AFTER,
+        )
+        .lean<ApprovalDoc>();
+      return maybe(doc, toApproval);
+    },
   };
 }
 

@@ -1,7 +1,8 @@
-import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
+import { SYSTEM_ACTOR, type Actor, type Approval, type Deploy } from '../../domain/model.js';
 import type { AppDeps } from '../ports/deps.js';
 import type { DeployPatch } from '../ports/repositories.js';
 import { transition } from '../pipeline/transition.js';
+import { targetOf } from './context.js';
 
 export { APPROVAL_JOBS } from '../job-names.js';
 
@@ -17,7 +18,8 @@ export async function askForApproval(
 ): Promise<Deploy | undefined> {
   const now = deps.clock.now();
   const expiry = deps.config.approval.expiry;
-  await deps.repos.approvals.create({
+  const policy = approvalPolicyOf(deps, deploy);
+  const approval: Approval = {
     deployId: deploy.id,
     service: deploy.service,
     env: deploy.env,
@@ -28,8 +30,34 @@ export async function askForApproval(
     expiresAt: new Date(now.getTime() + expiry),
     repingAt: new Date(now.getTime() + expiry / 2),
     repinged: false,
-  });
+    required: policy.required,
+    voteCount: 0,
+    votes: [],
+    ...(policy.checklist.length > 0 ? { checklist: policy.checklist.map((text) => ({ text })) } : {}),
+  };
+  // A request that was requeued asks again: its earlier approval (votes and ticks) is void, so it starts afresh.
+  const earlier = await deps.repos.approvals.get(deploy.id);
+  if (!earlier) await deps.repos.approvals.create(approval);
+  else {
+    if (earlier.status === 'pending') {
+      await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: 'asked again' });
+    }
+    if (!(await deps.repos.approvals.reopen(approval))) return undefined;
+  }
   return transition(deps, deploy, 'requestApproval', snapshot, { actor: note.actor });
+}
+
+/**
+ * How many R5s must approve and what the requester ticks first (§16), from the env's configuration. A
+ * rollback needs one R5 and no checklist: it goes back to what already ran, and time to restore counts.
+ */
+export function approvalPolicyOf(
+  deps: AppDeps,
+  deploy: Deploy,
+): { required: number; checklist: readonly string[] } {
+  if (deploy.kind === 'rollback') return { required: 1, checklist: [] };
+  const env = targetOf(deps, deploy).envConfig;
+  return { required: env.approvals, checklist: env.checklist };
 }
 
 /** Half-time reminder: once, and only while the approval is still pending. */

@@ -1,8 +1,8 @@
 import { UserFacingError } from '../../domain/errors.js';
-import type { Actor, Deploy } from '../../domain/model.js';
+import type { Actor, Approval, Deploy } from '../../domain/model.js';
 import { canApprove, canCancel, canRejectDeploy, canResume, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
-import { transition } from '../pipeline/transition.js';
+import { annotate, transition } from '../pipeline/transition.js';
 import { loadDeploy, rolesFor } from './context.js';
 import { checkGates, holdBack } from './gates.js';
 import { proceed, settled, type Progress } from './proceed.js';
@@ -43,9 +43,11 @@ function resumeMessage(deploy: Deploy): string {
 }
 
 /**
- * Approve (button or `/approve id`, §4.3): an R5 other than the requester, with roles read live. Gates are
- * evaluated again; the approval is consumed by one atomic conditional update, so two R5s clicking at once,
- * or one clicking twice, give exactly one dispatch.
+ * Approve (button or `/approve id`, §4.3, §16): an R5 other than the requester, with roles read live, once
+ * the requester ticked the checklist. Gates are evaluated again. Each approval is one conditional update
+ * of the approval record (counted once per person, never beyond the N the env asks for); the vote that
+ * completes it closes the record, which exactly one caller wins, so N R5s clicking at once, or one clicking
+ * twice, give exactly one `approve` and one dispatch.
  */
 export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: string): Promise<Progress> {
   const deploy = await loadDeploy(deps, deployId);
@@ -61,6 +63,15 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
   }
   if (approval.sha !== deploy.sha)
     throw new UserFacingError('ALREADY_DECIDED', 'This approval was for another commit.');
+  const required = approval.required ?? 1;
+  if (votedBy(approval, actor)) throw alreadyVoted(deploy, approval);
+  const open = openItems(approval);
+  if (open.length > 0) {
+    throw new UserFacingError(
+      'CHECKLIST_INCOMPLETE',
+      `Not yet: ${deploy.requestedBy.name} has ${open.length} checklist item${open.length === 1 ? '' : 's'} to tick on the card first (${open.slice(0, 3).join('; ')}${open.length > 3 ? '; …' : ''}).`,
+    );
+  }
 
   const check = await checkGates(deps, deploy, { withCommits: false });
   if (check.blocking) {
@@ -83,21 +94,53 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     throw new UserFacingError(check.blocking.code, `Not approved: ${check.blocking.reason}`);
   }
 
-  const decided = await deps.repos.approvals.decide(deploy.id, 'approved', {
-    by: { id: actor.id, name: actor.name },
-    at: now,
-  });
+  const by = { id: actor.id, name: actor.name };
+  let latest = await deps.repos.approvals.addVote(deploy.id, { by, at: now }, { sha: deploy.sha, required });
+  if (!latest) {
+    // Not counted: this person's vote is already in (a double click), someone else decided, or every vote
+    // is in but the record was not closed yet (a crash in between): then this click closes it.
+    const seen = await deps.repos.approvals.get(deploy.id);
+    if (seen && votedBy(seen, actor)) throw alreadyVoted(deploy, seen);
+    if (seen?.status !== 'pending' || (seen.voteCount ?? 0) < required) {
+      throw new UserFacingError(
+        'ALREADY_DECIDED',
+        stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
+      );
+    }
+    latest = seen;
+  } else if ((latest.voteCount ?? 0) < required) {
+    const counted = await annotate(
+      deps,
+      deploy,
+      'approvalCounted',
+      {},
+      { actor, details: { approvals: latest.voteCount ?? 0, required } },
+    );
+    if (counted) await deps.outbox.drain(counted.id);
+    return {
+      kind: 'approval-counted',
+      deploy: counted ?? deploy,
+      approvals: latest.voteCount ?? 0,
+      required,
+    };
+  }
+
+  const decided = await deps.repos.approvals.decide(deploy.id, 'approved', { by, at: now });
   if (!decided) {
-    const latest = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
-    throw new UserFacingError('ALREADY_DECIDED', stateMessage(latest));
+    const current = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
+    throw new UserFacingError('ALREADY_DECIDED', stateMessage(current));
   }
   // The approval owes the dispatch in the same write: a crash now leaves it to the outbox job.
+  const votes = decided.votes ?? latest.votes ?? [];
+  const approvers = votes.map((v) => v.by.name).join(', ');
+  // The approver of record is whoever cast the last vote (the closer of a record left open did not vote).
+  const approvedBy = votes.at(-1)?.by ?? by;
   const approved = await transition(
     deps,
     deploy,
     'approve',
-    { approvedBy: { id: actor.id, name: actor.name }, decidedAt: now, gates: check.lines },
-    { actor },
+    { approvedBy, decidedAt: now, gates: check.lines },
+    { actor, ...(required > 1 ? { details: { approvals: required, approvers } } : {}) },
   );
   if (!approved)
     throw new UserFacingError(
@@ -105,6 +148,27 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
       stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
     );
   return settled(deps, approved, deploy);
+}
+
+function votedBy(approval: Approval, actor: Actor): boolean {
+  return (approval.votes ?? []).some((vote) => vote.by.id === actor.id);
+}
+
+function alreadyVoted(deploy: Deploy, approval: Approval): UserFacingError {
+  const required = approval.required ?? 1;
+  const count = approval.voteCount ?? approval.votes?.length ?? 0;
+  const more = Math.max(0, required - count);
+  return new UserFacingError(
+    'ALREADY_DECIDED',
+    more > 0
+      ? `You already approved ${deploy.id} (${count}/${required}); it needs ${more} more R5${more === 1 ? '' : 's'}, not you again.`
+      : `You already approved ${deploy.id}.`,
+  );
+}
+
+/** The checklist items the requester has not ticked yet, as people read them. */
+function openItems(approval: Approval): string[] {
+  return (approval.checklist ?? []).filter((item) => !item.tickedBy).map((item) => item.text);
 }
 
 export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: string): Promise<Deploy> {

@@ -8,6 +8,7 @@ import {
 } from '../../domain/gates.js';
 import { freezeStatus, toFreezeWindow, type FreezeWindow } from '../../domain/freeze-windows.js';
 import type { CommitLine, Deploy, GateLine } from '../../domain/model.js';
+import { ciPolicyKey, type CiPolicy } from '../../domain/policy.js';
 import type { AppDeps } from '../ports/deps.js';
 import { credentialExpiryWarning, isGitHubError, type CiStatus } from '../ports/github.js';
 import { maintenanceState } from '../settings.js';
@@ -17,6 +18,7 @@ import { targetOf } from './context.js';
 import { smokeIsRed } from './smoke-state.js';
 import { aheadInLine } from './line.js';
 import { lockGateInput, locksOn } from '../lock-state.js';
+import { ancestryOf, compareShas } from './ancestry.js';
 
 export interface GateCheck {
   readonly lines: GateLine[];
@@ -37,15 +39,19 @@ async function ciOf(
   deps: AppDeps,
   repo: string,
   sha: string,
+  policy?: CiPolicy,
 ): Promise<{ status: CiStatus; credentialsOk: boolean }> {
   const cache = deps.local.greenCi;
-  const key = `${repo}@${sha}`;
+  // A verdict is green under one env's policy (required / ignored checks), not necessarily another's.
+  const key = policy ? `${repo}@${sha}#${ciPolicyKey(policy)}` : `${repo}@${sha}`;
   const seen = cache.get(key);
   if (seen !== undefined && deps.clock.now().getTime() - seen < GREEN_CI_TTL_MS) {
     return { status: { state: 'success', summary: 'checks passed' }, credentialsOk: true };
   }
   try {
-    const status = await deps.github.ciStatus(repo, sha);
+    const status = policy
+      ? await deps.github.ciStatus(repo, sha, policy)
+      : await deps.github.ciStatus(repo, sha);
     if (status.state === 'success') cache.set(key, deps.clock.now().getTime());
     return { status, credentialsOk: true };
   } catch (error) {
@@ -81,7 +87,12 @@ export async function checkGates(
   const { repos, config } = deps;
   const now = deps.clock.now();
   const repo = target.serviceConfig.repo;
-  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed, credentials, ahead] =
+  const { envConfig } = target;
+  const ciPolicy =
+    envConfig.requiredChecks || envConfig.ignoredChecks
+      ? { required: envConfig.requiredChecks, ignored: envConfig.ignoredChecks }
+      : undefined;
+  const [maintenance, oneOffs, locks, active, onStaging, ci, smokeRed, credentials, ancestry, ahead] =
     await Promise.all([
       maintenanceState(repos.settings),
       repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
@@ -93,9 +104,10 @@ export async function checkGates(
       target.isProd
         ? repos.deploys.lastSucceeded(deploy.service, config.stagingEnvironment, { sha: deploy.sha })
         : undefined,
-      ciOf(deps, repo, deploy.sha),
+      ciOf(deps, repo, deploy.sha, ciPolicy),
       target.isProd ? smokeIsRed(deps, deploy.service) : false,
       deps.github.credentialStatus(),
+      target.isProd ? ancestryOf(deps, repo, deploy) : undefined,
       aheadInLine(deps, deploy),
     ]);
   const freeze = freezeStatus(freezeWindowsOf(deps), oneOffs, deploy.env, now);
@@ -125,13 +137,21 @@ export async function checkGates(
     credentialsWarning: credentialExpiryWarning(credentials, now),
     override: deploy.override !== undefined,
     timeZone: config.timezone,
+    // Policy (§16): a rollback goes back to what ran here, wherever it came from.
+    refs:
+      envConfig.allowedRefs && !isRollback ? { ref: deploy.ref, allowed: envConfig.allowedRefs } : undefined,
+    ancestry: ancestry?.ancestry,
   };
   const results = evaluateGates(input);
   const summary = summarize(results);
   let commits: CommitLine[] | undefined;
   if (options.withCommits && deploy.previousSha && deploy.previousSha !== deploy.sha) {
     try {
-      const comparison = await deps.github.compare(repo, deploy.previousSha, deploy.sha);
+      // The ancestry gate usually compared the same two SHAs already: one GitHub call for both.
+      const comparison =
+        ancestry?.comparison && ancestry.prodSha === deploy.previousSha
+          ? ancestry.comparison
+          : await compareShas(deps, repo, deploy.previousSha, deploy.sha);
       commits = comparison.commits.map((c) => ({
         sha: c.sha,
         title: c.title,

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
-import type { GitHubPort, Run } from './github.js';
+import type { Comparison, GitHubPort, Run } from './github.js';
 import type { DeployNotifier } from './notifier.js';
 import type { Repositories } from './repositories.js';
 import type { StatusBoardPoster } from './status-board.js';
@@ -75,6 +75,11 @@ export interface InstanceMemory {
   readonly runs: RunMemory;
   /** When a repo@sha was last seen green: a green result does not change, so it is not asked again soon. */
   readonly greenCi: Map<string, number>;
+  /**
+   * Compare answers by `repo base...head` (§16 ancestry): for two SHAs the answer never changes, so the gates
+   * at approval and just before dispatch do not ask GitHub again. Optional: without it, every check asks.
+   */
+  readonly comparisons?: Map<string, Comparison>;
 }
 
 /** Works deploys' outboxes in this process (the fast path); see src/app/pipeline/worker.ts. */

@@ -1,3 +1,5 @@
+import type { CiPolicy } from '../../domain/policy.js';
+
 /**
  * What the app needs from GitHub, in the product's words. The Octokit adapter (adapters/github) implements it
  * against api.github.com; the sandbox and tests point the same adapter at the local GitHub API.
@@ -98,7 +100,8 @@ export interface GitHubPort {
   /** A branch, tag or SHA (full or abbreviated) to its commit; undefined when it names nothing. */
   resolveRef(repo: string, ref: string): Promise<CommitInfo | undefined>;
   compare(repo: string, base: string, head: string): Promise<Comparison>;
-  ciStatus(repo: string, sha: string): Promise<CiStatus>;
+  /** The SHA's CI verdict; `policy` (the env's requiredChecks / ignoredChecks, §16) refines which checks count. */
+  ciStatus(repo: string, sha: string, policy?: CiPolicy): Promise<CiStatus>;
   /**
    * Triggers workflow_dispatch asking for the run's details. Never dispatches twice for one call: when an
    * attempt fails in a way that may have reached GitHub, it first looks for the run by `inputs.deploy_id`.

@@ -3,6 +3,7 @@ import type {
   Actor,
   Approval,
   ApprovalStatus,
+  ApprovalVote,
   AuditEntry,
   Deploy,
   DeployState,
@@ -124,6 +125,24 @@ export interface ApprovalRepository {
   /** Marks the half-time re-ping as sent; true only for the caller that flipped it. */
   markRepinged(deployId: string): Promise<boolean>;
   pending(filter?: { service?: string; env?: string }): Promise<Approval[]>;
+  // N-of-M approvals and the checklist (§16): each one conditional update, never read-then-write.
+  /**
+   * Adds `vote` to a pending approval of `sha` that has fewer than `required` votes and none by the same
+   * person. Returns the approval with the vote, or undefined when it did not count (already voted, full,
+   * decided, another SHA).
+   */
+  addVote(
+    deployId: string,
+    vote: ApprovalVote,
+    guard: { readonly sha: string; readonly required: number },
+  ): Promise<Approval | undefined>;
+  /** Ticks checklist item `index` of a pending approval once; undefined when ticked already or closed. */
+  tick(deployId: string, index: number, by: Actor, at: Date): Promise<Approval | undefined>;
+  /**
+   * Starts a closed approval afresh (a requeued deploy asks again: earlier votes and ticks are void with it);
+   * undefined when it is still pending or missing.
+   */
+  reopen(approval: Approval): Promise<Approval | undefined>;
 }
 
 export interface FreezeRepository {

@@ -39,6 +39,7 @@ export const HELP = `Commands:
            as bob /unlock service service:api env:prod      as dave /status
   as <user> click <button label or custom_id> [in <message id>]
       presses a button on the newest message in the ops channel that has it
+      e.g. as alice click Tick 1  (the requester ticks checklist item 1 of a card)
   as <user> approve            clicks Approve on the newest card
   as <user> modal field:value …  submits the last form the bot opened for that user
   users                        who is who (names and roles)

@@ -85,6 +85,8 @@ export interface RepoRecord {
   readonly branches: Map<string, string>;
   readonly tags: Map<string, string>;
   readonly ciStates: Map<string, CiState>;
+  /** Check runs beyond the standard CI ones, by SHA (tests of required / ignored checks). */
+  readonly extraChecks: Map<string, { readonly name: string; readonly state: CiState }[]>;
   readonly workflows: WorkflowRecord[];
   readonly runs: RunRecord[];
   readonly deployments: DeploymentRecord[];

@@ -36,9 +36,12 @@ export function gitRoutes(router: Router, ctx: ApiContext): void {
     const commit = resolveCommit(repo, params.ref ?? '');
     if (!commit) return errorReply(422, `No commit found for SHA: ${params.ref ?? ''}`);
     const state = repo.ciStates.get(commit.sha);
-    const checkRuns = state
-      ? CI_CONTEXTS.map((name, index) => checkRun(ctx, repo, commit.sha, name, index, state))
-      : [];
+    const checkRuns = [
+      ...(state ? CI_CONTEXTS.map((name, index) => checkRun(ctx, repo, commit.sha, name, index, state)) : []),
+      ...(repo.extraChecks.get(commit.sha) ?? []).map((extra, index) =>
+        checkRun(ctx, repo, commit.sha, extra.name, CI_CONTEXTS.length + index, extra.state),
+      ),
+    ];
     return json({ total_count: checkRuns.length, check_runs: checkRuns });
   });
 

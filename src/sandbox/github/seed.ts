@@ -51,6 +51,7 @@ export function createRepo(fullName: string, id: number, workflowFiles: readonly
     branches: new Map(),
     tags: new Map(),
     ciStates: new Map(),
+    extraChecks: new Map(),
     workflows: workflowFiles.map(({ file, source }, index) => ({
       id: id * 1000 + index + 1,
       file,

@@ -223,6 +223,15 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     else record.ciStates.set(commit.sha, state);
   }
 
+  /** Reports one more check run on `ref`'s commit (beside ci/build and ci/test), or replaces it by name. */
+  setCheckRun(repo: string, ref: string, name: string, state: CiState): void {
+    const record = this.repoOrThrow(repo);
+    const commit = resolveCommit(record, ref);
+    if (!commit) throw new Error(`no commit ${ref} in ${repo}`);
+    const others = (record.extraChecks.get(commit.sha) ?? []).filter((c) => c.name !== name);
+    record.extraChecks.set(commit.sha, [...others, { name, state }]);
+  }
+
   /** Adds a commit on top of `branch` (default main), green unless told; returns its SHA. */
   addCommit(repo: string, message: string, options: { branch?: string; ci?: CiState } = {}): string {
     const record = this.repoOrThrow(repo);

@@ -42,6 +42,7 @@ describe('console parser', () => {
 
   it('reads click, approve and modal', () => {
     expect(command('as bob click Approve')).toEqual({ kind: 'click', user: 'bob', button: 'Approve' });
+    expect(command('as alice click Tick 2')).toEqual({ kind: 'click', user: 'alice', button: 'Tick 2' });
     expect(command('as bob click Roll back in 1234567890')).toEqual({
       kind: 'click',
       user: 'bob',

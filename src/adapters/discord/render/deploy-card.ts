@@ -10,6 +10,7 @@ import { formatDuration } from '../../../domain/duration.js';
 import type { Approval, Deploy, DeployState } from '../../../domain/model.js';
 import { shortSha, userText } from '../../../domain/text.js';
 import { customId, type MessageView } from '../command.js';
+import { approvalFields, approvalRows, checklistDone } from './approval-section.js';
 import { COLORS, discordTime } from './common.js';
 
 /** Button actions on deploy cards (custom_id = `<action>:<deploy id>`). */
@@ -130,6 +131,10 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   if (deploy.verification === 'pending')
     lines.push('Verification pending: an R4 confirms one real workflow with **Verified**.');
   if (deploy.outcomeReason) lines.push(userText(deploy.outcomeReason, 500));
+  if (deploy.state === 'awaiting_approval' && context.approval && !checklistDone(context.approval))
+    lines.push(
+      `☐ ${userText(deploy.requestedBy.name, 100)} ticks the checklist first; Approve opens once every item is ticked.`,
+    );
   if (deploy.waitingFor && deploy.state === 'queued')
     lines.push(`Waiting for: ${deploy.waitingFor.code} — ${userText(deploy.waitingFor.reason, 300)}`);
   // Issue 13: the place in the FIFO queue of the service+env.
@@ -168,6 +173,8 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   if (context.approval?.status === 'pending') {
     fields.push({ name: 'Expires', value: discordTime(context.approval.expiresAt, 'R'), inline: true });
   }
+  // §16: who approved so far (N of M) and the requester's checklist.
+  fields.push(...approvalFields(context.approval));
   if (deploy.approvedBy)
     fields.push({ name: 'Approved by', value: userText(deploy.approvedBy.name, 100), inline: true });
   if (deploy.override) {
@@ -203,9 +210,12 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     ['dispatched', 'running', 'succeeded', 'failed'].includes(deploy.state)
   )
     row.push(button('Acknowledge', DEPLOY_BUTTONS.acknowledge, deploy.id, ButtonStyle.Primary));
-  const components: APIActionRowComponent<APIButtonComponent>[] = row.length
-    ? [{ type: ComponentType.ActionRow, components: row }]
-    : [];
+  const components: APIActionRowComponent<APIButtonComponent>[] =
+    deploy.state === 'awaiting_approval'
+      ? approvalRows(deploy, context.approval, row)
+      : row.length
+        ? [{ type: ComponentType.ActionRow, components: row }]
+        : [];
   return { embeds: [embed], components };
 }
 

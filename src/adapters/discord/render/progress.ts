@@ -35,6 +35,12 @@ export function renderProgress(progress: Progress, guildId?: string): MessageVie
       };
     case 'failed':
       return errorView(`Deploy ${d.id} failed: ${userText(progress.reason, 400)}`);
+    case 'approval-counted': {
+      const more = progress.required - progress.approvals;
+      return {
+        content: `👍 Approval counted for ${what}: ${progress.approvals}/${progress.required} — it needs ${more} more R5${more === 1 ? '' : 's'} (not the requester).${cardLink(progress, guildId)}`,
+      };
+    }
     case 'lost-race':
       return errorView(`Deploy ${d.id} was changed by someone else at the same moment; see its card.`);
   }
