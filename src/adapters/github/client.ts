@@ -6,6 +6,7 @@ import {
   type DispatchResult,
   GitHubError,
   type GitHubPort,
+  type ProtectionAnswer,
   type RateLimitInfo,
   type Run,
   type RunRead,
@@ -23,6 +24,7 @@ import {
   type TagCache,
 } from './releases.js';
 import { CredentialCheck } from './credentials.js';
+import { answerProtectionRule } from './protection.js';
 import { createOctokit, type AppAuth, type GitHubOctokit } from './octokit.js';
 import { createdSince, namesDeploy, toRun } from './runs.js';
 import {
@@ -313,5 +315,9 @@ class OctokitGitHub implements GitHubPort {
 
   credentialStatus(): Promise<CredentialStatus> {
     return this.credentials.status();
+  }
+
+  answerProtectionRule(repo: string, runId: number, answer: ProtectionAnswer): Promise<void> {
+    return answerProtectionRule(this.octokit, repo, runId, answer);
   }
 }

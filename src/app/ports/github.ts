@@ -143,6 +143,18 @@ export interface GitHubPort {
    * minutes (and forgotten as soon as GitHub refuses them). Never throws: an unreachable GitHub is a problem.
    */
   credentialStatus(): Promise<CredentialStatus>;
+  // The deployment protection rule (§16; needs a GitHub App).
+  /**
+   * Approves or rejects run `runId` that GitHub holds at `environment`'s protection rule, with a comment for
+   * people. GitHub answers 422 when the run no longer waits for this environment.
+   */
+  answerProtectionRule(repo: string, runId: number, answer: ProtectionAnswer): Promise<void>;
+}
+
+export interface ProtectionAnswer {
+  readonly environment: string;
+  readonly state: 'approved' | 'rejected';
+  readonly comment: string;
 }
 
 export type GitHubErrorKind =
