@@ -108,6 +108,8 @@ export function protectionRoutes(
       const state = field(body, 'state');
       const comment = field(body, 'comment');
       if (!environment) return errorReply(422, 'Invalid request.\n\n"environment_name" wasn\'t supplied.');
+      // A comment alone is a review without a decision: the run goes on waiting.
+      if (state === undefined && typeof comment === 'string') return { status: 204 };
       if (state !== 'approved' && state !== 'rejected') {
         return errorReply(422, 'Invalid request.\n\n"state" must be one of: approved, rejected.');
       }
