@@ -63,6 +63,41 @@ export function heldDeployment(id: number, run: RunRecord, environment: string):
   };
 }
 
+/** A repository as webhooks carry it: the minimal shape plus the counts and links GitHub always sends. */
+function webhookRepository(urls: Urls, repo: RepoRecord): Record<string, unknown> {
+  const host = new URL(urls.html).host;
+  return {
+    ...minimalRepository(urls, repo),
+    clone_url: `${urls.html}/${repo.fullName}.git`,
+    git_url: `git://${host}/${repo.fullName}.git`,
+    ssh_url: `git@${host}:${repo.fullName}.git`,
+    svn_url: `${urls.html}/${repo.fullName}`,
+    mirror_url: null,
+    homepage: null,
+    language: 'TypeScript',
+    default_branch: 'main',
+    has_downloads: true,
+    has_issues: true,
+    has_projects: false,
+    has_wiki: false,
+    has_pages: false,
+    archived: false,
+    disabled: false,
+    license: null,
+    forks: 0,
+    forks_count: 0,
+    open_issues: 0,
+    open_issues_count: 0,
+    stargazers_count: 0,
+    watchers: 0,
+    watchers_count: 0,
+    size: 120,
+    created_at: '2025-01-06T09:30:00Z',
+    updated_at: '2025-01-06T09:30:00Z',
+    pushed_at: '2025-01-11T09:30:00Z',
+  };
+}
+
 /** The `deployment_protection_rule` event's payload, as GitHub sends it to the App. */
 export function protectionRulePayload(
   urls: Urls,
@@ -78,7 +113,7 @@ export function protectionRulePayload(
     deployment_callback_url: `${urls.api}/repos/${repo.fullName}/actions/runs/${run.id}/deployment_protection_rule`,
     deployment: deploymentJson(urls, repo, deployment),
     pull_requests: [],
-    repository: minimalRepository(urls, repo),
+    repository: webhookRepository(urls, repo),
     ...(installationId === undefined
       ? {}
       : { installation: { id: installationId, node_id: `MDIz${installationId}` } }),
