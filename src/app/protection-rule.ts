@@ -15,7 +15,7 @@ import { checkGates } from './deploys/gates.js';
 import { supersedeDeploy } from './deploys/supersede.js';
 import { annotate, transition } from './pipeline/transition.js';
 import type { AppDeps } from './ports/deps.js';
-import { isGitHubError, type Run } from './ports/github.js';
+import { isGitHubError, type GitHubErrorKind, type Run, type RunRead } from './ports/github.js';
 
 /**
  * Discord as GitHub's custom deployment protection rule (SPEC §16). GitHub holds a workflow job that targets
@@ -52,6 +52,17 @@ export type ProtectionOutcome =
 /** States of a deploy whose own dispatched run GitHub may ask about. */
 const APPROVED_STATES: readonly Deploy['state'][] = ['approved', 'dispatched', 'running'];
 const DEPLOY_ID_IN_NAME = /\bD[0-9A-HJKMNP-TV-Z]{8}\b/;
+/**
+ * GitHub's answers to a protection rule answer that retrying would not change: 422 (the run no longer waits:
+ * answered before a crash, cancelled, timed out), 403/404 (no App installation may answer it).
+ */
+const REFUSED_FOR_GOOD: readonly GitHubErrorKind[] = ['invalid_request', 'forbidden', 'not_found'];
+
+/** The run of a read without an ETag: GitHub always sends it then (a 304 would be a broken answer). */
+function runIn(read: RunRead): Run {
+  if (read.notModified) throw new Error('GitHub answered 304 to a run read without an ETag');
+  return read.run;
+}
 
 /** The configured service and env for a repo and GitHub environment; undefined when none is (fail closed). */
 export function protectedTarget(deps: AppDeps, repo: string, environment: string): Target | undefined {
@@ -79,8 +90,7 @@ export async function receiveProtectionRule(
     log.info({ deployId: known.id }, 'deployment protection rule already received');
     return { kind: 'duplicate', deployId: known.id };
   }
-  const read = await deps.github.getRun(target.serviceConfig.repo, request.runId);
-  const run = read.notModified ? undefined : read.run;
+  const run = runIn(await deps.github.getRun(target.serviceConfig.repo, request.runId));
   const own = await ownApprovedDeploy(deps, target, request, run, known);
   if (own) {
     const answered = await annotate(
@@ -122,17 +132,17 @@ async function ownApprovedDeploy(
   deps: AppDeps,
   target: Target,
   request: ProtectionRuleRequest,
-  run: Run | undefined,
+  run: Run,
   known: Deploy | undefined,
 ): Promise<Deploy | undefined> {
-  const named = run ? DEPLOY_ID_IN_NAME.exec(run.name)?.[0] : undefined;
+  const named = DEPLOY_ID_IN_NAME.exec(run.name)?.[0];
   const candidate = known ?? (named ? await deps.repos.deploys.get(named) : undefined);
   if (!candidate || candidate.origin === 'github') return undefined;
   const matches =
     candidate.service === target.service &&
     candidate.env === target.env &&
     candidate.sha === request.sha &&
-    (run === undefined || run.headSha === request.sha) &&
+    run.headSha === request.sha &&
     (candidate.runId === undefined || candidate.runId === request.runId) &&
     APPROVED_STATES.includes(candidate.state);
   return matches ? candidate : undefined;
@@ -150,7 +160,7 @@ async function gatedDeploy(
   deps: AppDeps,
   target: Target,
   request: ProtectionRuleRequest,
-  run: Run | undefined,
+  run: Run,
 ): Promise<Deploy> {
   const now = deps.clock.now();
   const previous = await deps.repos.deploys.lastSucceeded(target.service, target.env);
@@ -174,7 +184,7 @@ async function gatedDeploy(
     requestedBy: requesterOf(deps, request.sender),
     createdAt: now,
     runId: request.runId,
-    ...(run ? { runUrl: run.htmlUrl } : {}),
+    runUrl: run.htmlUrl,
     ...(request.deploymentId === undefined ? {} : { githubDeploymentId: request.deploymentId }),
     ...(previous
       ? {
@@ -215,7 +225,7 @@ async function gatedDeploy(
     });
   }
   if (moved) await deps.outbox.drain(moved.id);
-  return (await deps.repos.deploys.get(started.id)) ?? moved ?? started;
+  return (await deps.repos.deploys.get(started.id)) ?? started;
 }
 
 /** The comment GitHub shows beside the answer: who approved, or which gate refused it and why. */
@@ -250,16 +260,15 @@ export async function answerProtectionEffect(
       comment,
     });
   } catch (error) {
-    // 422: the run no longer waits (answered before a crash, cancelled or timed out on GitHub).
-    // 403/404: no App installation may answer it; retrying would not help. Anything else is retried.
-    const forGood =
-      isGitHubError(error) && ['invalid_request', 'forbidden', 'not_found'].includes(error.kind);
-    if (!forGood) throw error;
+    // Anything but a refusal for good (an outage, a rate limit) is retried by the outbox worker.
+    if (!isGitHubError(error) || !REFUSED_FOR_GOOD.includes(error.kind)) throw error;
     deps.log.warn(
       { err: error, deployId: deploy.id, runId: request.runId, state: spec.state },
       'GitHub did not take the protection rule answer',
     );
-    if (spec.state === 'approved' && ownsHeldRun(deploy)) await afterRefusedApproval(deps, deploy, error);
+    if (spec.state === 'approved' && ownsHeldRun(deploy)) {
+      await afterRefusedApproval(deps, deploy, request.runId, error.message);
+    }
     return;
   }
   deps.log.info(
@@ -284,21 +293,26 @@ async function runLetGo(deps: AppDeps, deploy: Deploy, runId: number): Promise<v
 }
 
 /**
- * GitHub refused an approval: the answer may have been taken before a crash (the run goes on) or the run
- * ended meanwhile. The run itself says which.
+ * GitHub refused an approval (422): it may have taken an earlier one just before a crash, and the run went
+ * on (and may have ended since) — then the run is followed to its end like any other. A run still waiting
+ * (the environment named wrongly, say) or gone cannot be let go: the deploy fails.
  */
-async function afterRefusedApproval(deps: AppDeps, deploy: Deploy, error: unknown): Promise<void> {
-  const runId = deploy.protection?.runId ?? deploy.runId;
-  const read =
-    runId === undefined
-      ? undefined
-      : await deps.github.getRun(targetOf(deps, deploy).serviceConfig.repo, runId);
-  const run = read && !read.notModified ? read.run : undefined;
-  if (run && runId !== undefined && run.status !== 'completed' && run.status !== 'waiting') {
+async function afterRefusedApproval(
+  deps: AppDeps,
+  deploy: Deploy,
+  runId: number,
+  refusal: string,
+): Promise<void> {
+  const repo = targetOf(deps, deploy).serviceConfig.repo;
+  const run = await deps.github
+    .getRun(repo, runId)
+    .then(runIn)
+    .catch(() => undefined);
+  if (run && run.status !== 'waiting') {
     await runLetGo(deps, deploy, runId);
     return;
   }
-  const reason = `GitHub did not take the approval: ${error instanceof Error ? error.message : String(error)}`;
+  const reason = `GitHub did not take the approval: ${refusal}`;
   await transition(
     deps,
     deploy,

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expireApproval } from '../../src/app/deploys/approval.js';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
-import { protectionComment, receiveProtectionRule } from '../../src/app/protection-rule.js';
+import { requestDeploy } from '../../src/app/deploys/request.js';
+import {
+  answerProtectionEffect,
+  protectionComment,
+  receiveProtectionRule,
+} from '../../src/app/protection-rule.js';
 import type { Deploy } from '../../src/domain/model.js';
 import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
 
@@ -90,21 +95,39 @@ describe('the protection rule answer', () => {
   it('GitHub already let the run go (answered before a crash): the 422 is taken as approved and the run followed', async () => {
     await verifiedOnStaging();
     const { runId, deploy } = await heldRun('prod');
+    h.github.holdRuns(true); // the run goes on but does not end before the bot looks
     await answeredBehindTheBotsBack(runId);
     await approveDeploy(h.deps, people.bob, deploy.id);
+    expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('dispatched');
+    h.github.holdRuns(false);
     expect(h.github.protectionAnswers()).toHaveLength(1); // only the one behind its back: GitHub refused the second
     expect((await trackUntilDone(h.deps, deploy.id)).state).toBe('succeeded');
   });
 
-  it('the run ended on GitHub meanwhile: the approved deploy fails with GitHub’s reason', async () => {
+  it('the run ended on GitHub meanwhile: the deploy ends as the run did', async () => {
     await verifiedOnStaging();
     const { runId, deploy } = await heldRun('prod');
     h.github.completeRun(API, runId, 'failure');
     await approveDeploy(h.deps, people.bob, deploy.id);
-    const after = await h.deps.repos.deploys.get(deploy.id);
-    expect(after).toMatchObject({ state: 'failed' });
-    expect(after?.outcomeReason).toMatch(/GitHub did not take the approval/);
+    const after = await trackUntilDone(h.deps, deploy.id);
+    expect(after).toMatchObject({ state: 'failed', outcomeReason: 'The workflow run ended: failure.' });
     expect(runOf(runId)?.conclusion).toBe('failure');
+  });
+
+  it('GitHub refuses the approval while the run still waits (wrong environment name): the deploy fails', async () => {
+    await verifiedOnStaging();
+    const { runId, deploy } = await heldRun('prod');
+    // The record names another environment than the one GitHub holds the run at.
+    await h.deps.repos.deploys.update(
+      deploy.id,
+      { protection: { runId, environment: 'production' } },
+      new Date(),
+    );
+    await approveDeploy(h.deps, people.bob, deploy.id);
+    const after = await h.deps.repos.deploys.get(deploy.id);
+    expect(after?.state).toBe('failed');
+    expect(after?.outcomeReason).toMatch(/GitHub did not take the approval/);
+    expect(runOf(runId)?.status).toBe('waiting');
   });
 
   it('a GitHub outage is retried until the answer is taken, once', async () => {
@@ -132,6 +155,48 @@ describe('the protection rule answer', () => {
     expect(h.github.protectionAnswers()).toEqual([
       expect.objectContaining({ runId, state: 'rejected', comment: expect.stringMatching(/expired/) }),
     ]);
+  });
+});
+
+describe('nothing to answer, and the deploy before it', () => {
+  it('a deploy GitHub holds no run for owes no answer (nothing is sent)', async () => {
+    const { deploy } = await heldRun('staging');
+    await trackUntilDone(h.deps, deploy.id);
+    const before = h.github.protectionAnswers().length;
+    const { protection: _none, ...plain } = deploy;
+    await answerProtectionEffect(h.deps, plain, { kind: 'protectionAnswer', state: 'approved' });
+    expect(h.github.protectionAnswers()).toHaveLength(before);
+  });
+
+  it('a deploy started on GitHub records the one live before it (its rollback target)', async () => {
+    const first = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
+    // The bot's own run waits at staging too: answered as GitHub would ask.
+    const own = h.github.runs(API).at(-1);
+    await receiveProtectionRule(h.deps, {
+      repo: API,
+      environment: 'staging',
+      runId: own?.id ?? 0,
+      sha: first.deploy.sha,
+      ref: 'main',
+    });
+    const live = await trackUntilDone(h.deps, first.deploy.id);
+    const second = await heldRun('staging');
+    expect(second.deploy).toMatchObject({
+      previousDeployId: live.id,
+      previousSha: live.sha,
+      previousVersion: live.version,
+    });
+  });
+});
+
+describe('beside requests made in Discord', () => {
+  it('a deploy started on GitHub replaces an older request still waiting for approval', async () => {
+    await verifiedOnStaging();
+    const older = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
+    expect(older.deploy.state).toBe('awaiting_approval');
+    const { deploy } = await heldRun('prod');
+    expect(deploy.state).toBe('awaiting_approval');
+    expect((await h.deps.repos.deploys.get(older.deploy.id))?.state).toBe('superseded');
   });
 });
 

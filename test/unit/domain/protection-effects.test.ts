@@ -29,6 +29,11 @@ const held = (over: Partial<Deploy> = {}): Deploy => ({
   protection: { runId: 42, environment: 'prod' },
   ...over,
 });
+/** The same deploy as the bot's own (requested in Discord). */
+function fromDiscord(over: Partial<Deploy> = {}): Deploy {
+  const { origin: _origin, protection: _protection, ...plain } = held(over);
+  return plain;
+}
 const prod = { isProd: true, isStaging: false };
 const kinds = (specs: { kind: string }[]) => specs.map((s) => s.kind);
 
@@ -50,6 +55,14 @@ describe('a deploy held at GitHub protection rule', () => {
     }
   });
 
+  it('changes that are not an end (queue, start …) owe what the ordinary table says', () => {
+    expect(kinds(effectsOfEvent('queue', held({ state: 'queued' }), prod))).toEqual(['card']);
+    expect(kinds(effectsOfEvent('requestApproval', held({ state: 'awaiting_approval' }), prod))).toEqual([
+      'card',
+      'approvalTimers',
+    ]);
+  });
+
   it('once the run goes on it is followed like any dispatched deploy: no more answers', () => {
     const running = held({ dispatchedAt: at, state: 'succeeded' });
     for (const event of DEPLOY_EVENTS) {
@@ -59,19 +72,18 @@ describe('a deploy held at GitHub protection rule', () => {
   });
 
   it('a deploy from Discord never owes an answer from the state table', () => {
-    const discord = held({ origin: undefined, protection: undefined } as Partial<Deploy>);
-    const { origin: _o, protection: _p, ...plain } = discord;
+    const plain = fromDiscord();
     for (const event of DEPLOY_EVENTS) {
-      expect(kinds(effectsOfEvent(event, plain as Deploy, prod)), event).not.toContain('protectionAnswer');
+      expect(kinds(effectsOfEvent(event, plain, prod)), event).not.toContain('protectionAnswer');
     }
-    expect(kinds(effectsOfEvent('approve', plain as Deploy, prod))).toContain('dispatch');
+    expect(kinds(effectsOfEvent('approve', plain, prod))).toContain('dispatch');
   });
 
   it('the answer goes in the GitHub lane; the own-run annotation holds only for an approved deploy', () => {
     expect(LANE_OF.protectionAnswer).toBe('github');
     expect(effectsOfAnnotation('protectionApproved')).toEqual([]);
     const guard = ANNOTATIONS.protectionApproved.guard;
-    expect(guardHolds(held({ origin: undefined, state: 'dispatched' } as Partial<Deploy>), guard)).toBe(true);
+    expect(guardHolds(fromDiscord({ state: 'dispatched' }), guard)).toBe(true);
     expect(guardHolds(held({ state: 'awaiting_approval' }), guard)).toBe(false);
   });
 });
