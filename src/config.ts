@@ -185,6 +185,13 @@ const fileSchema = z
         token: z.string().min(16, 'must be at least 16 characters').optional(),
       })
       .prefault({}),
+    /**
+     * GitHub login → Discord user id (§16): a deploy started on GitHub is requested by that person, who then
+     * may not approve it. Without an entry any R5 may.
+     */
+    githubUsers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, 'must be a GitHub login'), snowflake)
+      .optional(),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {

@@ -37,6 +37,8 @@ export const LANE_OF: Record<EffectKind, Lane> = {
   // Pull-request comments and the board never hold the deploy's own messages back.
   prFeedback: 'visibility',
   board: 'visibility',
+  // GitHub holds the run until it hears this; after it, the run is followed like a dispatched one.
+  protectionAnswer: 'github',
 };
 
 /** The one card effect is re-armed by every change; other effects get a key of their own. */
@@ -56,8 +58,34 @@ function hadRun(deploy: Deploy): boolean {
   return deploy.dispatchedAt !== undefined;
 }
 
+/**
+ * A deploy GitHub started and holds at its protection rule (§16), before its run goes on: the approval owes
+ * GitHub's answer instead of a dispatch, and any other end owes a rejection, so GitHub never waits forever.
+ * Undefined when the ordinary table applies.
+ */
+function effectsOfProtectedRun(event: DeployEvent, after: Deploy): EffectSpec[] | undefined {
+  if (after.origin !== 'github' || hadRun(after)) return undefined;
+  const answer = (state: 'approved' | 'rejected'): EffectSpec => ({ kind: 'protectionAnswer', state });
+  switch (event) {
+    case 'approve':
+    case 'autoApprove':
+      return [{ kind: 'card' }, answer('approved')];
+    case 'reject':
+    case 'deny':
+    case 'expire':
+    case 'supersede':
+    case 'cancel':
+    case 'fail':
+      return [{ kind: 'card' }, answer('rejected'), { kind: 'offerQueue' }];
+    default:
+      return undefined;
+  }
+}
+
 /** The effects a state event owes, from the deploy as it is after the change. */
 export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectFacts): EffectSpec[] {
+  const protectedRun = effectsOfProtectedRun(event, after);
+  if (protectedRun) return protectedRun;
   const card: EffectSpec = { kind: 'card' };
   const ended = (state: 'failure' | 'error'): EffectSpec[] => [
     card,
@@ -187,6 +215,14 @@ export const ANNOTATIONS = {
   approvalCounted: { guard: { states: ['awaiting_approval'] }, action: 'deploy.approval.counted' },
   /** The requester ticked a checklist item. */
   checklistTicked: { guard: { states: ['awaiting_approval'] }, action: 'deploy.checklist.ticked' },
+  /**
+   * GitHub asked about a run the bot dispatched for this approved deploy (§16): approved at once; the answer
+   * (which names the run) comes with the change.
+   */
+  protectionApproved: {
+    guard: { states: ['approved', 'dispatched', 'running'] },
+    action: 'deploy.protection.approved',
+  },
 } as const satisfies Record<string, { guard: DeployGuard; action: string }>;
 export type DeployAnnotation = keyof typeof ANNOTATIONS;
 
@@ -208,6 +244,7 @@ export function effectsOfAnnotation(annotation: DeployAnnotation): EffectSpec[] 
     case 'confirm':
     case 'unlocked':
     case 'verificationStopped':
+    case 'protectionApproved':
       return [];
   }
 }

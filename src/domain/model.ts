@@ -109,6 +109,20 @@ export interface Deploy {
   readonly rev: number;
   /** The GitHub Release of this deploy's tag (§17), linked from the deploy marker. */
   readonly releaseUrl?: string;
+  // Deploys started outside Discord (SPEC §16, the GitHub deployment protection rule).
+  /** Where the deploy was started: absent for Discord (and the bot's own jobs), 'github' for a run GitHub holds. */
+  readonly origin?: 'github';
+  /** The run GitHub holds for this deploy's answer, and the environment it asks for. */
+  readonly protection?: ProtectionRequest;
+}
+
+/** A `deployment_protection_rule` request GitHub holds a run for, until the bot answers it. */
+export interface ProtectionRequest {
+  readonly runId: number;
+  /** The GitHub environment name, as the answer must repeat it. */
+  readonly environment: string;
+  /** Who started the run on GitHub (login), for people. */
+  readonly sender?: string;
 }
 
 /** A gate that holds a deploy back, with its reason for people. */
@@ -272,6 +286,8 @@ export const EFFECT_KINDS = [
   'prFeedback',
   /** The pinned status board needs a refresh (debounced). */
   'board',
+  /** The answer to GitHub's deployment protection rule: approve or reject the run it holds (§16). */
+  'protectionAnswer',
 ] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
@@ -320,9 +336,15 @@ export type EffectSpec =
   | { readonly kind: 'dispatch'; readonly gatesChecked: boolean }
   | { readonly kind: 'deploymentStatus'; readonly state: 'success' | 'failure' | 'error' }
   | {
+      readonly kind: 'protectionAnswer';
+      readonly state: 'approved' | 'rejected';
+      /** The run and environment when they are not the deploy's own `protection` (a run the bot dispatched). */
+      readonly request?: ProtectionRequest;
+    }
+  | {
       readonly kind: Exclude<
         EffectKind,
-        'audit' | 'card' | 'progress' | 'tellRequester' | 'dispatch' | 'deploymentStatus'
+        'audit' | 'card' | 'progress' | 'tellRequester' | 'dispatch' | 'deploymentStatus' | 'protectionAnswer'
       >;
     };
 

@@ -73,6 +73,8 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo): Promis
       logLevel: logger.level,
       // SANDBOX_GITHUB_AUTH=app: the bot authenticates as a GitHub App, as recommended for real servers.
       githubAuth: io.env.SANDBOX_GITHUB_AUTH === 'app' ? 'app' : 'token',
+      // With the App, prod has it as its deployment protection rule (§16): `github dispatch api prod`.
+      ...(io.env.SANDBOX_GITHUB_AUTH === 'app' ? { protectedEnvironments: ['prod'] } : {}),
     });
     if (io.signal?.aborted) return await stopWith(0);
     app = await main(standIns.env, { logger });

@@ -3,7 +3,13 @@ import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startLocalDiscord, type LocalDiscord } from './discord/index.js';
-import { startLocalGitHub, type LocalGitHub, type RunTiming } from './github/index.js';
+import { createServer as createNetServer } from 'node:net';
+import {
+  startLocalGitHub,
+  type LocalGitHub,
+  type LocalGitHubOptions,
+  type RunTiming,
+} from './github/index.js';
 import { startMongo, type RunningMongo } from './mongo-server.js';
 import {
   startSandboxServices,
@@ -41,6 +47,12 @@ export interface StandInsOptions {
   githubAuth?: 'token' | 'app';
   /** App mode: how long an installation token lives (GitHub: an hour). */
   installationTokenTtlMs?: number;
+  /**
+   * GitHub environments with the bot's App as their deployment protection rule (§16): jobs targeting them
+   * wait for its answer, and the local GitHub sends webhooks (signed, with a secret made for this run) to
+   * the bot's /github/webhook. Answers need the App (`githubAuth: 'app'`), as on GitHub.
+   */
+  protectedEnvironments?: readonly string[];
 }
 
 export interface StandIns {
@@ -124,7 +136,9 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       if (service.smokeWorkflow) workflows.add(service.smokeWorkflow);
     }
     const app = options.githubAuth === 'app' ? sandboxApp() : undefined;
+    const protection = await protectionOf(options);
     const github = await startLocalGitHub({
+      ...protection?.github,
       repos: Object.keys(serviceRepos),
       workflows: [...workflows],
       timing: { ...SANDBOX_RUN_TIMING, ...options.runTiming },
@@ -159,7 +173,8 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
         : { GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN }),
       GITHUB_API_URL: github.url,
       MONGODB_URI: mongoUri,
-      PORT: String(options.httpPort ?? 0),
+      PORT: String(protection?.httpPort ?? options.httpPort ?? 0),
+      ...(protection ? { GITHUB_WEBHOOK_SECRET: protection.secret } : {}),
       CONFIG_FILE: options.configFile,
       LOG_LEVEL: options.logLevel ?? 'info',
     };
@@ -168,6 +183,48 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
     await stopAll();
     throw error;
   }
+}
+
+/** The local GitHub's protected environments and the webhook to the bot that they need. */
+async function protectionOf(options: StandInsOptions): Promise<
+  | {
+      github: Pick<LocalGitHubOptions, 'environments' | 'webhook'>;
+      httpPort: number;
+      secret: string;
+    }
+  | undefined
+> {
+  const envs = options.protectedEnvironments ?? [];
+  if (envs.length === 0) return undefined;
+  const httpPort = options.httpPort || (await freeLoopbackPort());
+  const secret = randomBytes(16).toString('hex');
+  return {
+    github: {
+      environments: Object.fromEntries(envs.map((env) => [env, { protectionRule: true }])),
+      webhook: { url: `http://127.0.0.1:${httpPort}/github/webhook`, secret },
+    },
+    httpPort,
+    secret,
+  };
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (the bot's HTTP server must be known to the webhook). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  return port;
 }
 
 /** A key pair for the sandbox's GitHub App, made fresh each run (it only ever signs for 127.0.0.1). */

@@ -20,7 +20,11 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/domain/clock.js';
 import type { Approval, Deploy } from '../../src/domain/model.js';
 import type { RoleActor } from '../../src/domain/roles.js';
-import { startLocalGitHub, type LocalGitHub } from '../../src/sandbox/github/index.js';
+import {
+  startLocalGitHub,
+  type LocalGitHub,
+  type LocalGitHubOptions,
+} from '../../src/sandbox/github/index.js';
 
 /** What the recording notifier saw: enough to assert what people would have been told. */
 export interface Told {
@@ -137,7 +141,9 @@ export interface AppHarness {
 }
 
 /** The app layer wired with in-memory repositories, the real GitHub adapter and the local GitHub API. */
-export async function startAppHarness(options: { config?: Config; clock?: Clock } = {}): Promise<AppHarness> {
+export async function startAppHarness(
+  options: { config?: Config; clock?: Clock; github?: Pick<LocalGitHubOptions, 'environments'> } = {},
+): Promise<AppHarness> {
   // No recurring windows by default: the example's Saturday-evening window must not decide a test's outcome.
   const config =
     options.config ??
@@ -147,6 +153,7 @@ export async function startAppHarness(options: { config?: Config; clock?: Clock 
   const github = await startLocalGitHub({
     repos: Object.values(config.services).map((s) => s.repo),
     timing: { queuedMs: 30, inProgressMs: 120 },
+    ...options.github,
   });
   const log = pino({ level: 'silent' });
   const { notifier, told } = recordingNotifier();

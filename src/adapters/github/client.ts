@@ -6,6 +6,7 @@ import {
   type DispatchResult,
   GitHubError,
   type GitHubPort,
+  type ProtectionAnswer,
   type RateLimitInfo,
   type Run,
   type RunRead,
@@ -24,6 +25,7 @@ import {
   type TagCache,
 } from './releases.js';
 import { CredentialCheck } from './credentials.js';
+import { answerProtectionRule } from './protection.js';
 import { createOctokit, type AppAuth, type GitHubOctokit } from './octokit.js';
 import { createdSince, namesDeploy, toRun } from './runs.js';
 import {
@@ -342,5 +344,9 @@ class OctokitGitHub implements GitHubPort {
 
   updateIssueComment(repo: string, commentId: number, body: string): Promise<void> {
     return visibility.updateIssueComment(this.octokit, repo, commentId, body);
+  }
+
+  answerProtectionRule(repo: string, runId: number, answer: ProtectionAnswer): Promise<void> {
+    return answerProtectionRule(this.octokit, repo, runId, answer);
   }
 }

@@ -7,6 +7,10 @@ import { applyRunEvent } from '../../app/deploys/track.js';
 import type { Deploy } from '../../domain/model.js';
 import { toRun } from '../github/runs.js';
 import { runSchema } from '../github/schemas.js';
+import { handleProtectionRule } from './protection-webhook.js';
+
+/** GitHub asks the App about a job held at a protected environment (§16). */
+const PROTECTION_EVENT = 'deployment_protection_rule';
 
 // The run inside the event has the REST API's run shape: the same schema and mapping as polling uses.
 const workflowRunPayload = z.object({ action: z.string(), workflow_run: runSchema });
@@ -28,7 +32,7 @@ export function isStaleRunEvent(deploy: Deploy, run: Run): boolean {
 }
 
 /**
- * POST /github/webhook (§4.6): `workflow_run` events, accepted only with a valid X-Hub-Signature-256 for
+ * POST /github/webhook (§4.6): `workflow_run` and `deployment_protection_rule` (§16) events, accepted only with a valid X-Hub-Signature-256 for
  * GITHUB_WEBHOOK_SECRET (checked by @octokit/webhooks). Other events are acknowledged and ignored. A delivery
  * is applied once: its X-GitHub-Delivery id is remembered in settings (the expiry is checked here, so no
  * TTL index is needed), and an event older than the deploy's state is ignored.
@@ -42,7 +46,8 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
       deps.log.warn({ delivery }, 'webhook with a bad signature refused');
       return { status: 401, body: 'bad signature' };
     }
-    if (headers['x-github-event'] !== 'workflow_run') return { status: 202, body: 'ignored' };
+    const event = headers['x-github-event'];
+    if (event !== 'workflow_run' && event !== PROTECTION_EVENT) return { status: 202, body: 'ignored' };
     if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) {
       return { status: 400, body: 'missing or malformed X-GitHub-Delivery' };
     }
@@ -51,6 +56,12 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
     if (seen && Date.parse(seen.expiresAt) > now.getTime()) {
       deps.log.info({ delivery }, 'webhook delivery already applied');
       return { status: 202, body: 'duplicate delivery' };
+    }
+    const expiresAt = new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString();
+    if (event === PROTECTION_EVENT) {
+      const answer = await handleProtectionRule(deps, body, delivery);
+      if (answer.status === 202) await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
+      return answer;
     }
     let payload: z.infer<typeof workflowRunPayload>;
     try {
@@ -66,7 +77,6 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
     }
     const matched = await applyRunEvent(deps, run);
     // Remembered once applied: a delivery that failed half-way may be redelivered and applied then.
-    const expiresAt = new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString();
     await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
     return { status: 202, body: matched ? 'applied' : 'no matching deploy' };
   };

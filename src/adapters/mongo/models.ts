@@ -91,6 +91,9 @@ const deploySchema = new Schema(
     outcomeCode: String,
     rerunRequested: Boolean,
     stuck: Boolean,
+    // A deploy started on GitHub and held at its protection rule (§16).
+    origin: { type: String, enum: ['github'] },
+    protection: Schema.Types.Mixed,
     // The outbox (domain/deploy-effects.ts): effects by key, the sweep's flag, the worker's claim.
     effects: Schema.Types.Mixed,
     // Visibility (§17): the GitHub Release of the deploy's tag.

@@ -190,7 +190,8 @@ export async function holdBack(
   note: AuditNote,
 ): Promise<Deploy | undefined> {
   const { blocking } = check;
-  const event = blocking.waitable ? 'requeue' : 'deny';
+  // A run GitHub holds (§16) cannot wait in the queue: refused, so GitHub hears why.
+  const event = blocking.waitable && deploy.origin !== 'github' ? 'requeue' : 'deny';
   return transition(
     deps,
     deploy,

@@ -5,6 +5,7 @@ import { voidStaleProdApprovals } from '../deploys/supersede.js';
 import { APPROVAL_JOBS, EMERGENCY_ACK_JOB, VERIFY_JOB } from '../job-names.js';
 import type { AppDeps } from '../ports/deps.js';
 import { startVerification } from '../verification.js';
+import { answerProtectionEffect } from '../protection-rule.js';
 import { dispatchEffect } from './dispatch.js';
 import { createDeploymentEffect, createTagEffect, finalDeploymentStatus } from './github-effects.js';
 import { annotate } from './transition.js';
@@ -95,6 +96,10 @@ export async function performEffect(deps: AppDeps, context: EffectContext): Prom
       return 'done';
     case 'board':
       await markBoardDirty(deps);
+      return 'done';
+    // The deployment protection rule (§16).
+    case 'protectionAnswer':
+      await answerProtectionEffect(deps, deploy, spec);
       return 'done';
   }
 }

@@ -149,6 +149,13 @@ export interface GitHubPort {
    */
   credentialStatus(): Promise<CredentialStatus>;
 
+  // The deployment protection rule (§16; needs a GitHub App).
+  /**
+   * Approves or rejects run `runId` that GitHub holds at `environment`'s protection rule, with a comment for
+   * people. GitHub answers 422 when the run no longer waits for this environment.
+   */
+  answerProtectionRule(repo: string, runId: number, answer: ProtectionAnswer): Promise<void>;
+
   // Visibility (§17): Releases, the pull requests of a commit, and the bot's comments on them.
   /** The Release of `tag`, if there is one. */
   findRelease(repo: string, tag: string): Promise<ReleaseInfo | undefined>;
@@ -180,6 +187,12 @@ export interface IssueCommentInfo {
   readonly id: number;
   readonly body: string;
   readonly author: string;
+}
+
+export interface ProtectionAnswer {
+  readonly environment: string;
+  readonly state: 'approved' | 'rejected';
+  readonly comment: string;
 }
 
 export type GitHubErrorKind =

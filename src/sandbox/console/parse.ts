@@ -7,6 +7,8 @@ export type ConsoleCommand =
   | { readonly kind: 'exit' }
   | { readonly kind: 'wait'; readonly seconds: number }
   | { readonly kind: 'github-fail-next'; readonly service: string }
+  // A deploy started on GitHub's UI, not through the bot (§16).
+  | { readonly kind: 'github-dispatch'; readonly service: string; readonly env: string }
   | {
       readonly kind: 'command';
       readonly user: string;
@@ -45,6 +47,7 @@ export const HELP = `Commands:
   users                        who is who (names and roles)
   history [count]              the ops channel's recent messages
   github fail-next <service>   the next run of that service's repository fails
+  github dispatch <service> <env>  someone starts the deploy workflow on GitHub's UI (a protected env asks the bot)
   wait <seconds>               lets runs finish (for scripts)
   help                         this text
   exit | quit                  stops the bot and the stand-ins`;
@@ -131,6 +134,11 @@ function parseWait(rest: Token[]): ParseResult {
 }
 
 function parseGitHub(rest: Token[]): ParseResult {
+  if (rest[0]?.text === 'dispatch') {
+    const [, service, env, ...more] = rest;
+    if (!service || !env || more.length > 0) return fail('usage: github dispatch <service> <env>');
+    return ok({ kind: 'github-dispatch', service: service.text, env: env.text });
+  }
   const [action, service, ...extra] = rest;
   if (action?.text !== 'fail-next' || !service || extra.length > 0)
     return fail('usage: github fail-next <service>');

@@ -107,6 +107,20 @@ export class ConsoleSession {
         write(`github: the next ${service.workflow} run of ${service.repo} will fail`);
         break;
       }
+      case 'github-dispatch': {
+        const service = serviceOf(config, command.service);
+        if (!service)
+          throw new Error(
+            `unknown service "${command.service}" (services: ${Object.keys(config.services).join(', ')})`,
+          );
+        const run = github.dispatchFromGitHub(service.repo, command.env, { workflow: service.workflow });
+        write(
+          github.isProtected(command.env)
+            ? `github: run ${run.id} of ${service.repo} waits at ${command.env}'s protection rule (the bot is asked)`
+            : `github: run ${run.id} of ${service.repo} started; ${command.env} has no protection rule here (SANDBOX_GITHUB_AUTH=app protects prod)`,
+        );
+        break;
+      }
       case 'command': {
         const user = this.#user(command.user);
         const handle = discord.runCommand(user, command.command, command.options, {

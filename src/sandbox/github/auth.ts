@@ -139,6 +139,16 @@ export class LocalGitHubAuth {
     return badCredentials();
   }
 
+  /**
+   * What kind of credential an authenticated request carried: an App installation token, a token, or
+   * none at all when this server checks no credentials.
+   */
+  callerKind(headers: IncomingHttpHeaders): 'installation' | 'token' | 'open' {
+    if (!this.token && !this.app) return 'open';
+    const given = /^(?:token|bearer)\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+    return given !== undefined && this.installationTokens.has(given) ? 'installation' : 'token';
+  }
+
   /** A JWT as GitHub accepts it: RS256, signed by the App's key, `iss` the App id, at most 10 minutes long. */
   private checkJwt(headers: IncomingHttpHeaders): ApiReply | undefined {
     const jwt = /^bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];

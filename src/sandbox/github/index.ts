@@ -11,3 +11,4 @@ export type { RateLimitKind } from './rate-limit.js';
 export type { RunAction, RunTiming } from './runs.js';
 export { signature as webhookSignature } from './webhook.js';
 export type { WebhookDelivery, WebhookTarget } from './webhook.js';
+export type { ProtectionAnswerRecord } from './protection.js';

@@ -17,7 +17,8 @@ export interface CommitRecord {
 
 export type CiState = 'success' | 'pending' | 'failure';
 
-export type RunStatus = 'queued' | 'in_progress' | 'completed';
+/** `waiting`: held at a protected environment until the deployment protection rule is answered. */
+export type RunStatus = 'queued' | 'in_progress' | 'completed' | 'waiting';
 
 export interface RunRecord {
   readonly id: number;
@@ -37,6 +38,10 @@ export interface RunRecord {
   runStartedAt: string;
   /** Decided at creation so failNext applies to the run it was meant for. */
   failing: boolean;
+  /** Who started it (login); the bot's App when absent. */
+  readonly actor?: string;
+  /** The protected environment the run waits at, while its protection rule is unanswered. */
+  waitingAt?: string;
 }
 
 export interface WorkflowRecord {

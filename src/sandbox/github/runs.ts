@@ -16,7 +16,12 @@ export interface NewRun {
   readonly headBranch: string;
   readonly headSha: string;
   readonly inputs: Readonly<Record<string, unknown>>;
+  /** Who started it (login), when not the bot's App. */
+  readonly actor?: string;
 }
+
+/** The protected environment a new run's job targets, if any: the run then waits for its rule's answer. */
+export type ProtectionGate = (run: RunRecord) => string | undefined;
 
 /** GitHub writes times to the second. */
 export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -35,6 +40,7 @@ export class RunEngine {
   constructor(
     private readonly timing: RunTiming,
     private readonly onChange: (run: RunRecord, action: RunAction) => void,
+    private readonly protectedAt: ProtectionGate = () => undefined,
   ) {}
 
   create(spec: NewRun): RunRecord {
@@ -57,11 +63,34 @@ export class RunEngine {
       updatedAt: now,
       runStartedAt: now,
       failing: this.takeFailure(spec.repo.fullName, spec.workflow.file),
+      ...(spec.actor ? { actor: spec.actor } : {}),
     };
+    const waitingAt = this.protectedAt(run);
+    if (waitingAt !== undefined) {
+      run.status = 'waiting';
+      run.waitingAt = waitingAt;
+    }
     spec.repo.runs.push(run);
     this.onChange(run, 'requested');
     this.schedule(run);
     return run;
+  }
+
+  /**
+   * The protection rule's answer for a waiting run: approved, it queues and runs; rejected, it fails, as
+   * GitHub ends a run whose deployment was rejected. False when the run was not waiting.
+   */
+  answer(run: RunRecord, state: 'approved' | 'rejected'): boolean {
+    if (run.status !== 'waiting') return false;
+    delete run.waitingAt;
+    if (state === 'rejected') {
+      this.finish(run, 'failure');
+      return true;
+    }
+    run.status = 'queued';
+    run.updatedAt = isoSeconds(Date.now());
+    this.schedule(run);
+    return true;
   }
 
   failNext(repo: string, workflow?: string): void {

@@ -16,8 +16,16 @@ import { visibilityRoutes } from './routes-visibility.js';
 import { pullOf, visibilityOf } from './visibility-state.js';
 import { createRepo, makeCommit, resolveCommit, workflowNameOf, type WorkflowSeed } from './seed.js';
 import { exampleWorkflowSource } from './workflow-file.js';
+import { parseWorkflowFile, runNameOf } from '../../adapters/github/workflow-file.js';
 import { minimalRepository, runJson, simpleUser, workflowJson, type Urls } from './shapes.js';
 import { WebhookSender, type WebhookTarget } from './webhook.js';
+import {
+  heldDeployment,
+  protectionRoutes,
+  protectionRulePayload,
+  ProtectionRules,
+  type ProtectionAnswerRecord,
+} from './protection.js';
 import {
   toLocalRun,
   type Injected,
@@ -52,6 +60,11 @@ export interface LocalGitHubOptions {
   readonly dispatchDetails?: boolean;
   /** Base of web links in answers (default https://github.com). */
   readonly htmlUrl?: string;
+  /**
+   * Environments by name, as a repository's settings hold them (§16): with `protectionRule`, a job that
+   * targets it waits for the App's answer to a `deployment_protection_rule` event.
+   */
+  readonly environments?: Readonly<Record<string, { readonly protectionRule?: boolean }>>;
 }
 
 /**
@@ -69,6 +82,7 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
   private readonly webhook: WebhookSender | undefined;
   private dispatchDetails: boolean;
   private nextId = 4_200_000_001;
+  private readonly protection: ProtectionRules;
 
   private constructor(
     private readonly server: Server,
@@ -91,9 +105,20 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     );
     this.webhook = options.webhook ? new WebhookSender(options.webhook) : undefined;
     const timing = { queuedMs: 500, inProgressMs: 2000, ...options.timing };
-    this.engine = new RunEngine(timing, (run, action) => {
-      this.onRunChange(run, action);
-    });
+    this.protection = new ProtectionRules(
+      new Set(
+        Object.entries(options.environments ?? {})
+          .filter(([, settings]) => settings.protectionRule === true)
+          .map(([name]) => name),
+      ),
+    );
+    this.engine = new RunEngine(
+      timing,
+      (run, action) => {
+        this.onRunChange(run, action);
+      },
+      (run) => this.protection.environmentOf(run),
+    );
     const urls: Urls = { api: url, html: options.htmlUrl ?? 'https://github.com' };
     const ctx: ApiContext = {
       repos,
@@ -114,6 +139,7 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     gitRoutes(router, ctx);
     actionsRoutes(router, ctx);
     deploymentRoutes(router, ctx);
+    protectionRoutes(router, ctx, this.protection, (headers) => this.auth.callerKind(headers));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.handle(router, req, res);
     });
@@ -314,6 +340,47 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     visibilityOf(this.repoOrThrow(repo)).direct.add(sha);
   }
 
+  // ---- the deployment protection rule (§16) ----
+
+  /** Whether jobs targeting `env` wait for the App's protection rule answer. */
+  isProtected(env: string): boolean {
+    return this.protection.isProtected(env);
+  }
+
+  /**
+   * A person starts the deploy workflow from GitHub's UI (not through the bot): `workflow_dispatch` with the
+   * inputs they typed, at the head of `ref`. Returns the run.
+   */
+  dispatchFromGitHub(
+    repo: string,
+    env: string,
+    options: { login?: string; workflow?: string; ref?: string; version?: string } = {},
+  ): LocalRun {
+    const record = this.repoOrThrow(repo);
+    const workflow = record.workflows.find((w) => w.file === (options.workflow ?? 'deploy.yml'));
+    if (!workflow)
+      throw new Error(`the local GitHub has no workflow ${options.workflow ?? 'deploy.yml'} in ${repo}`);
+    const branch = options.ref ?? 'main';
+    const sha = record.branches.get(branch);
+    if (!sha) throw new Error(`no branch ${branch} in ${repo}`);
+    const inputs = { environment: env, sha, version: options.version ?? 'manual', deploy_id: 'github-ui' };
+    const run = this.engine.create({
+      repo: record,
+      workflow,
+      name: runNameOf(parseWorkflowFile(workflow.source), workflow.name, inputs),
+      headBranch: branch,
+      headSha: sha,
+      inputs,
+      actor: options.login ?? 'chen',
+    });
+    return toLocalRun(run);
+  }
+
+  /** The App's answers to protection rules, oldest first. */
+  protectionAnswers(): readonly ProtectionAnswerRecord[] {
+    return [...this.protection.answers];
+  }
+
   webhookDeliveries(): WebhookSender['deliveries'] {
     return [...(this.webhook?.deliveries ?? [])];
   }
@@ -339,6 +406,9 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
   }
 
   private onRunChange(run: RunRecord, action: RunAction): void {
+    if (action === 'requested' && run.status === 'waiting' && run.waitingAt !== undefined) {
+      this.onHeld(run, run.waitingAt);
+    }
     const view = toLocalRun(run);
     this.emit('runUpdated', view, action);
     if (action === 'completed') this.emit('runCompleted', view, run.inputs, run.repo, run.workflow.file);
@@ -353,6 +423,18 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
         sender: simpleUser(urls, 'release-console[bot]', 'Bot'),
       });
     }
+  }
+
+  /** A job waits at a protected environment: GitHub creates its Deployment and asks the App. */
+  private onHeld(run: RunRecord, environment: string): void {
+    const repo = this.repos.get(run.repo);
+    if (!repo) return;
+    const deployment = heldDeployment(this.nextId++, run, environment);
+    repo.deployments.push(deployment);
+    const urls: Urls = { api: this.url, html: this.options.htmlUrl ?? 'https://github.com' };
+    const payload = protectionRulePayload(urls, repo, run, deployment, this.options.app?.installationId);
+    this.emit('protectionRule', payload);
+    this.webhook?.send('deployment_protection_rule', payload);
   }
 
   private takeInjected(method: string, path: string, after: boolean): Injected | undefined {

@@ -220,8 +220,9 @@ export function runJson(urls: Urls, repo: RepoRecord, run: RunRecord): Json {
     created_at: run.createdAt,
     updated_at: run.updatedAt,
     run_started_at: run.runStartedAt,
-    actor: simpleUser(urls, BOT_LOGIN, 'Bot'),
-    triggering_actor: simpleUser(urls, BOT_LOGIN, 'Bot'),
+    // A run someone started on GitHub (§16) shows them; the bot's own runs show its App.
+    actor: run.actor ? simpleUser(urls, run.actor) : simpleUser(urls, BOT_LOGIN, 'Bot'),
+    triggering_actor: run.actor ? simpleUser(urls, run.actor) : simpleUser(urls, BOT_LOGIN, 'Bot'),
     jobs_url: `${api}/jobs`,
     logs_url: `${api}/logs`,
     check_suite_url: `${urls.api}/repos/${repo.fullName}/check-suites/${run.id + 7_000_000}`,

@@ -34,6 +34,8 @@ export interface LocalGitHubEvents {
   runCompleted: [run: LocalRun, inputs: Inputs, repo: string, workflow: string];
   /** An answer was written to a client (after it took effect): tests time crashes against it. */
   request: [request: RecordedRequest];
+  /** A job waits at a protected environment: the `deployment_protection_rule` payload GitHub sends (§16). */
+  protectionRule: [payload: { action: string } & Record<string, unknown>];
 }
 
 export interface Injected {
