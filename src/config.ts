@@ -53,6 +53,10 @@ const serviceSchema = z
     defaultRef: z.string().min(1).default('main'),
     smokeWorkflow: z.string().min(1).optional(),
     environments: z.array(environmentSchema).min(1),
+    // Continuous delivery (§15), opt-in: green commits of defaultRef go to this env (the staging env) by
+    // themselves; `afterNightlySmoke` lets a green nightly smoke approve the promotion to prod.
+    autoDeploy: envName.optional(),
+    autoPromote: z.enum(['afterNightlySmoke']).optional(),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();
@@ -124,10 +128,31 @@ const fileSchema = z
       serviceSchema,
     ),
     freezeWindows: z.array(freezeWindowSchema).default([]),
+    /** Continuous delivery (§15): how often the default branches are polled when no webhook came. */
+    continuousDelivery: z.strictObject({ pollInterval: duration.prefault('60s') }).prefault({}),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['services'], message: 'at least one service is required' });
+    }
+    // Continuous delivery goes to staging only; prod is reached by the promotion and its approval.
+    for (const [name, service] of Object.entries(file.services)) {
+      if (service.autoDeploy === undefined) continue;
+      const staging = service.environments.some((e) => e.name === file.stagingEnvironment);
+      if (service.autoDeploy !== file.stagingEnvironment || !staging) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'autoDeploy'],
+          message: `must be the staging environment "${file.stagingEnvironment}" of the service`,
+        });
+      }
+      if (service.autoPromote && !service.environments.some((e) => e.name === file.prodEnvironment)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'autoPromote'],
+          message: `needs a "${file.prodEnvironment}" environment`,
+        });
+      }
     }
   });
 

@@ -10,3 +10,7 @@ export const OUTBOX_JOB = 'deploy-outbox';
 export const NIGHTLY_SMOKE_JOB = 'nightly-smoke';
 /** One look at a night's smoke runs; schedules the next until the night concludes. */
 export const NIGHTLY_SMOKE_CHECK_JOB = 'nightly-smoke-check';
+/** Continuous delivery (§15): fires a scheduled deploy at its time. */
+export const SCHEDULE_FIRE_JOB = 'schedule-fire';
+/** Continuous delivery (§15): polls the default branches of opted-in services (the webhook's fallback). */
+export const CONTINUOUS_DELIVERY_POLL_JOB = 'continuous-delivery-poll';

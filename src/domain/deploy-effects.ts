@@ -1,5 +1,13 @@
 import type { DeployEvent } from './deploy-state.js';
-import type { Deploy, DeployState, EffectKind, EffectRecord, EffectSpec, Verification } from './model.js';
+import {
+  AUTO_ACTOR,
+  type Deploy,
+  type DeployState,
+  type EffectKind,
+  type EffectRecord,
+  type EffectSpec,
+  type Verification,
+} from './model.js';
 
 /**
  * What a deploy owes the world after a change (§4, §6, §8), declared beside the state machine as Shopify's
@@ -32,6 +40,8 @@ export const LANE_OF: Record<EffectKind, Lane> = {
   approvalTimers: 'flow',
   ackRequest: 'flow',
   finished: 'flow',
+  promotion: 'flow',
+  scheduleFire: 'flow',
 };
 
 /** The one card effect is re-armed by every change; other effects get a key of their own. */
@@ -43,6 +53,11 @@ export function effectKey(spec: EffectSpec, seq: number): string {
 export interface EffectFacts {
   readonly isProd: boolean;
   readonly isStaging: boolean;
+}
+
+/** Continuous delivery (§15): a verified staging deploy by `auto` owes the promotion to prod. */
+export function owesPromotion(after: Deploy, facts: EffectFacts): boolean {
+  return facts.isStaging && after.kind === 'deploy' && after.requestedBy.id === AUTO_ACTOR.id;
 }
 
 function hadRun(deploy: Deploy): boolean {
@@ -101,6 +116,12 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
       return ended('failure');
     case 'cancel':
       return hadRun(after) ? ended('error') : [card, { kind: 'offerQueue' }];
+    // Scheduled deploys (§15): the card says when; the fire job is armed in the same write.
+    case 'schedule':
+      return [card, { kind: 'scheduleFire' }];
+    case 'fire':
+    case 'unschedule':
+      return [card];
   }
 }
 
@@ -112,7 +133,7 @@ export interface DeployGuard {
   readonly states?: readonly DeployState[];
   readonly verification?: readonly (Verification | 'none')[];
   /** Fields that must be absent. */
-  readonly absent?: readonly ('approvedBy' | 'verifiedBy')[];
+  readonly absent?: readonly ('approvedBy' | 'verifiedBy' | 'preApproval')[];
   /** Flags that must be true (or not true: false or absent). */
   readonly flags?: Readonly<Partial<Record<'stuck' | 'rerunRequested', boolean>>>;
 }
@@ -151,16 +172,28 @@ export const ANNOTATIONS = {
   unlocked: { guard: {}, action: 'lock.released' },
   /** A newer deploy replaced this one while it was being verified. */
   verificationStopped: { guard: { verification: ['pending'] }, action: 'deploy.verification.stopped' },
+  /** Scheduled deploys (§15): an R5 approved a scheduled request before it fired (once, bound to its SHA). */
+  preApprove: { guard: { states: ['scheduled'], absent: ['preApproval'] }, action: 'deploy.preApproved' },
 } as const satisfies Record<string, { guard: DeployGuard; action: string }>;
 export type DeployAnnotation = keyof typeof ANNOTATIONS;
 
-/** The effects an annotation owes. */
-export function effectsOfAnnotation(annotation: DeployAnnotation): EffectSpec[] {
+/** The effects an annotation owes (`after` and `facts`: the deploy as it is after the change). */
+export function effectsOfAnnotation(
+  annotation: DeployAnnotation,
+  after?: Deploy,
+  facts?: EffectFacts,
+): EffectSpec[] {
   switch (annotation) {
     case 'verifying':
       return [{ kind: 'card' }, { kind: 'verificationCheck' }];
     case 'verified':
-      return [{ kind: 'card' }, { kind: 'releaseLock' }];
+      return [
+        { kind: 'card' },
+        { kind: 'releaseLock' },
+        ...(after && facts && owesPromotion(after, facts) ? [{ kind: 'promotion' as const }] : []),
+      ];
+    case 'preApprove':
+      return [{ kind: 'card' }];
     case 'faulty':
     case 'acknowledge':
     case 'stuck':

@@ -39,6 +39,13 @@ export const TRANSITIONS = {
   succeed: { from: ['dispatched', 'running'], to: 'succeeded' },
   /** The run failed, or the dispatch itself failed for good. */
   fail: { from: ['approved', 'dispatched', 'running'], to: 'failed' },
+  // Scheduled deploys (§15).
+  /** `/deploy … at:` — the request is stored until its time; nothing is checked yet. */
+  schedule: { from: ['requested'], to: 'scheduled' },
+  /** Its time came: it is a request like any other now (gates, approval, dispatch). */
+  fire: { from: ['scheduled'], to: 'requested' },
+  /** `/schedule cancel`, before it fired. */
+  unschedule: { from: ['scheduled'], to: 'cancelled' },
 } as const satisfies Record<string, { readonly from: readonly DeployState[]; readonly to: DeployState }>;
 
 export type DeployEvent = keyof typeof TRANSITIONS;

@@ -9,7 +9,9 @@ export type Progress =
   | { kind: 'dispatching'; deploy: Deploy }
   | { kind: 'dispatched'; deploy: Deploy }
   | { kind: 'failed'; deploy: Deploy; reason: string }
-  | { kind: 'lost-race'; deploy: Deploy };
+  | { kind: 'lost-race'; deploy: Deploy }
+  /** Scheduled deploys (§15): stored until its time. */
+  | { kind: 'scheduled'; deploy: Deploy };
 
 /** Read from the record once its effects ran: the answer always says what the card says. */
 export function progressOf(deploy: Deploy): Progress {
@@ -23,6 +25,8 @@ export function progressOf(deploy: Deploy): Progress {
       };
     case 'awaiting_approval':
       return { kind: 'awaiting_approval', deploy };
+    case 'scheduled':
+      return { kind: 'scheduled', deploy };
     case 'approved':
       return { kind: 'dispatching', deploy };
     case 'dispatched':

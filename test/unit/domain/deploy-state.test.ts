@@ -23,6 +23,7 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
     deny: 'rejected',
     supersede: 'superseded',
     cancel: 'cancelled',
+    schedule: 'scheduled',
   },
   queued: {
     release: 'requested',
@@ -56,6 +57,7 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
   rejected: {},
   expired: {},
   superseded: {},
+  scheduled: { fire: 'requested', unschedule: 'cancelled' },
 };
 
 const pairs = DEPLOY_STATES.flatMap((state) =>
