@@ -15,6 +15,8 @@ import { smoke } from './smoke.js';
 import { verificationButtons } from './verification-buttons.js';
 import { maintenance } from './maintenance.js';
 import { overrideButtons, overrideModals } from './override.js';
+// Scheduled deploys (§15).
+import { schedule } from './schedule.js';
 
 /** Every slash command the bot registers, listed explicitly. */
 export const commands: readonly RegisteredCommand[] = [
@@ -27,6 +29,7 @@ export const commands: readonly RegisteredCommand[] = [
   maintenance,
   rollback,
   smoke,
+  schedule,
 ];
 
 /** Buttons by action (the part of custom_id before the opaque id). */

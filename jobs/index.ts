@@ -10,6 +10,9 @@ import { freezePlan } from './freeze-plan.js';
 import { offerQueuedJob } from './offer-queued.js';
 import { trackRuns } from './track-runs.js';
 import { verifyDeploy } from './verify-deploy.js';
+// Continuous delivery and scheduled deploys (§15).
+import { continuousDeliveryPoll } from './continuous-delivery-poll.js';
+import { scheduleFire } from './schedule-fire.js';
 
 /** Every durable job, listed explicitly. */
 export const jobs: readonly RegisteredJob[] = [
@@ -25,4 +28,6 @@ export const jobs: readonly RegisteredJob[] = [
   emergencyAck,
   nightlySmoke,
   nightlySmokeCheck,
+  scheduleFire,
+  continuousDeliveryPoll,
 ];

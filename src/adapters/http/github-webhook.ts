@@ -7,6 +7,7 @@ import { applyRunEvent } from '../../app/deploys/track.js';
 import type { Deploy } from '../../domain/model.js';
 import { toRun } from '../github/runs.js';
 import { runSchema } from '../github/schemas.js';
+import { applyCommitEvent, isCommitEvent } from './github-commit-events.js';
 
 // The run inside the event has the REST API's run shape: the same schema and mapping as polling uses.
 const workflowRunPayload = z.object({ action: z.string(), workflow_run: runSchema });
@@ -15,7 +16,7 @@ const workflowRunPayload = z.object({ action: z.string(), workflow_run: runSchem
 export const DELIVERY_MEMORY_MS = 7 * 24 * 3_600_000;
 // GitHub's delivery ids are GUIDs; anything else is not a GitHub delivery.
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
-const deliveryKey = (id: string): string => `github-delivery:${id}`;
+export const deliveryKey = (id: string): string => `github-delivery:${id}`;
 
 const FINISHED: readonly Deploy['state'][] = ['succeeded', 'failed', 'cancelled'];
 
@@ -42,7 +43,9 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
       deps.log.warn({ delivery }, 'webhook with a bad signature refused');
       return { status: 401, body: 'bad signature' };
     }
-    if (headers['x-github-event'] !== 'workflow_run') return { status: 202, body: 'ignored' };
+    const event = headers['x-github-event'];
+    // Continuous delivery (§15): push, check_suite and status are the commit events.
+    if (event !== 'workflow_run' && !isCommitEvent(event)) return { status: 202, body: 'ignored' };
     if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) {
       return { status: 400, body: 'missing or malformed X-GitHub-Delivery' };
     }
@@ -51,6 +54,18 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
     if (seen && Date.parse(seen.expiresAt) > now.getTime()) {
       deps.log.info({ delivery }, 'webhook delivery already applied');
       return { status: 202, body: 'duplicate delivery' };
+    }
+    if (isCommitEvent(event)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return { status: 400, body: `not a ${event} payload` };
+      }
+      const answer = await applyCommitEvent(deps, event, parsed);
+      const expiresAt = new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString();
+      if (answer.status < 300) await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
+      return answer;
     }
     let payload: z.infer<typeof workflowRunPayload>;
     try {

@@ -83,6 +83,10 @@ describe('deploy state machine', () => {
         'start',
         'succeed',
         'supersede',
+        // Scheduled deploys (§15).
+        'schedule',
+        'fire',
+        'unschedule',
       ].sort(),
     );
   });
