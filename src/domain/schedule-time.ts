@@ -32,7 +32,6 @@ export function parseScheduleTime(text: string, now: Date, timeZone: string): St
       );
     }
   }
-  if (!parsed.ok) return parsed;
   const shown = input.slice(0, 40);
   if (Number.isNaN(parsed.at.getTime())) return bad(`"${shown}" is not a time I can read.`);
   if (parsed.at.getTime() <= now.getTime()) return bad(`"${shown}" is in the past.`);

@@ -73,6 +73,8 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo): Promis
       logLevel: logger.level,
       // SANDBOX_GITHUB_AUTH=app: the bot authenticates as a GitHub App, as recommended for real servers.
       githubAuth: io.env.SANDBOX_GITHUB_AUTH === 'app' ? 'app' : 'token',
+      // `github push` shows continuous delivery: the push and CI webhooks reach the bot.
+      webhooks: true,
     });
     if (io.signal?.aborted) return await stopWith(0);
     app = await main(standIns.env, { logger });

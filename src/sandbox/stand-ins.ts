@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -41,7 +42,15 @@ export interface StandInsOptions {
   githubAuth?: 'token' | 'app';
   /** App mode: how long an installation token lives (GitHub: an hour). */
   installationTokenTtlMs?: number;
+  /**
+   * The local GitHub sends signed webhooks (push, check_suite, status, workflow_run) to the bot's
+   * /github/webhook, as a real repository's webhook does; the bot's HTTP port is then fixed up front.
+   */
+  webhooks?: boolean;
 }
+
+/** The sandbox's webhook secret: it only ever signs deliveries from 127.0.0.1 to 127.0.0.1. */
+export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
 
 export interface StandIns {
   /** The environment for `main()` (or a child process running src/main.ts). */
@@ -124,7 +133,16 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       if (service.smokeWorkflow) workflows.add(service.smokeWorkflow);
     }
     const app = options.githubAuth === 'app' ? sandboxApp() : undefined;
+    const httpPort = options.webhooks && !options.httpPort ? await freeLoopbackPort() : options.httpPort;
     const github = await startLocalGitHub({
+      ...(options.webhooks
+        ? {
+            webhook: {
+              url: `http://127.0.0.1:${httpPort ?? 0}/github/webhook`,
+              secret: SANDBOX_WEBHOOK_SECRET,
+            },
+          }
+        : {}),
       repos: Object.keys(serviceRepos),
       workflows: [...workflows],
       timing: { ...SANDBOX_RUN_TIMING, ...options.runTiming },
@@ -159,7 +177,8 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
         : { GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN }),
       GITHUB_API_URL: github.url,
       MONGODB_URI: mongoUri,
-      PORT: String(options.httpPort ?? 0),
+      PORT: String(httpPort ?? 0),
+      ...(options.webhooks ? { GITHUB_WEBHOOK_SECRET: SANDBOX_WEBHOOK_SECRET } : {}),
       CONFIG_FILE: options.configFile,
       LOG_LEVEL: options.logLevel ?? 'info',
     };
@@ -168,6 +187,25 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
     await stopAll();
     throw error;
   }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (for the bot's HTTP server, which webhooks target). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  return port;
 }
 
 /** A key pair for the sandbox's GitHub App, made fresh each run (it only ever signs for 127.0.0.1). */

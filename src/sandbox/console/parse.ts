@@ -7,6 +7,7 @@ export type ConsoleCommand =
   | { readonly kind: 'exit' }
   | { readonly kind: 'wait'; readonly seconds: number }
   | { readonly kind: 'github-fail-next'; readonly service: string }
+  | { readonly kind: 'github-push'; readonly service: string; readonly message: string }
   | {
       readonly kind: 'command';
       readonly user: string;
@@ -42,6 +43,7 @@ export const HELP = `Commands:
   users                        who is who (names and roles)
   history [count]              the ops channel's recent messages
   github fail-next <service>   the next run of that service's repository fails
+  github push <service> "msg"  a new commit on main; CI goes green after a few seconds (webhooks sent)
   wait <seconds>               lets runs finish (for scripts)
   help                         this text
   exit | quit                  stops the bot and the stand-ins`;
@@ -128,6 +130,12 @@ function parseWait(rest: Token[]): ParseResult {
 }
 
 function parseGitHub(rest: Token[]): ParseResult {
+  // Continuous delivery (§15): a push to the default branch.
+  if (rest[0]?.text === 'push') {
+    const [, service, message, ...more] = rest;
+    if (!service || !message?.text || more.length > 0) return fail('usage: github push <service> "message"');
+    return ok({ kind: 'github-push', service: service.text, message: message.text });
+  }
   const [action, service, ...extra] = rest;
   if (action?.text !== 'fail-next' || !service || extra.length > 0)
     return fail('usage: github fail-next <service>');
