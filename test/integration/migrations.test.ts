@@ -36,6 +36,7 @@ describe('migrations runner', () => {
     expect((await runMigrations({ db: mongo(), log })).map((m) => m.id)).toEqual([
       '0001-init',
       '0002-deploy-outbox',
+      '0007-scheduled-deploys',
     ]);
     expect(await runMigrations({ db: mongo(), log })).toEqual([]);
     const names = (await mongo().collection('locks').indexes()).map((i) => i.name);

@@ -46,6 +46,16 @@ const freezeOverride = new Schema(
   { _id: false, ...options },
 );
 
+// Scheduled deploys (§15): an approval given before the request fired, bound to its SHA.
+const preApproval = new Schema(
+  {
+    by: { type: actor, required: true },
+    sha: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { _id: false, ...options },
+);
+
 const deploySchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -88,6 +98,10 @@ const deploySchema = new Schema(
     outcomeCode: String,
     rerunRequested: Boolean,
     stuck: Boolean,
+    // Continuous delivery and scheduled deploys (§15).
+    scheduledFor: Date,
+    preApproval,
+    promotionOf: String,
     // The outbox (domain/deploy-effects.ts): effects by key, the sweep's flag, the worker's claim.
     effects: Schema.Types.Mixed,
     outbox: Boolean,
