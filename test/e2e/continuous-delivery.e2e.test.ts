@@ -10,7 +10,7 @@ const e2e = useE2E({
   config: (base) => ({
     ...base,
     services: { ...base.services, api: { ...base.services.api, autoDeploy: 'staging' } },
-    // The webhook is the fast path; the poll is the fallback and must not race the test's timing.
+    // The webhooks and the poll (the fallback, short here) both see the push: still one deploy.
     continuousDelivery: { pollInterval: '2s' },
   }),
   githubWebhooks: true,
