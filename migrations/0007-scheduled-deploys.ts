@@ -9,7 +9,7 @@ const migration: Migration = {
   async up({ db }) {
     await db
       .collection('deploys')
-      .createIndex({ state: 1, scheduledFor: 1 }, { name: 'deploys_state_scheduledFor' });
+      .createIndex({ state: 1, scheduledFor: 1 }, { name: 'deploys_state_scheduledFor' }, undefined);
   },
 };
 export default migration;
