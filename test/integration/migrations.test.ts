@@ -132,7 +132,7 @@ describe('npm run migrate', () => {
     const first = migrate({ MONGODB_URI: cli.uri });
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(
-      /applied 0001-init: create collections and indexes\n.*applied 0002-deploy-outbox: .*applied 2 migrations\n/s,
+      /applied 0001-init: create collections and indexes\n.*applied 0002-deploy-outbox: .*applied 0007-scheduled-deploys: .*applied 3 migrations\n/s,
     );
     expect(first.status).toBe(0);
     const second = migrate({ MONGODB_URI: cli.uri });
