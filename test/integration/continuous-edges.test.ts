@@ -264,4 +264,45 @@ describe('scheduled deploys: the edges', () => {
     expect((await fireScheduled(h.deps, progress.deploy.id))?.state).toBe('dispatched');
     expect(h.github.runs(REPO)).toHaveLength(1);
   });
+
+  it('two fire jobs at once dispatch once; an approval in advance after it fired is refused', async () => {
+    const progress = await scheduleDeploy(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'staging',
+      at: inAnHour(),
+    });
+    const [a, b] = await Promise.all([
+      fireScheduled(h.deps, progress.deploy.id),
+      fireScheduled(h.deps, progress.deploy.id),
+    ]);
+    expect([a?.id, b?.id]).toEqual([progress.deploy.id, progress.deploy.id]);
+    expect(h.github.runs(REPO)).toHaveLength(1);
+
+    const prod = await scheduleDeploy(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'prod',
+      at: inAnHour(),
+    });
+    await fireScheduled(h.deps, prod.deploy.id);
+    // bob clicks on the card as it was before it fired.
+    expect((await refusal(approveInAdvance(h.deps, people.bob, prod.deploy))).message).toMatch(
+      /not scheduled any more/,
+    );
+  });
+
+  it('a staging request whose ref moved fires with the new SHA and says so', async () => {
+    const progress = await scheduleDeploy(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'staging',
+      at: inAnHour(),
+    });
+    const moved = h.github.addCommit(REPO, 'feat: newer');
+    const fired = await fireScheduled(h.deps, progress.deploy.id);
+    expect(fired).toMatchObject({ sha: moved, state: 'dispatched' });
+    expect(fired?.outcomeReason).toMatch(/main moved from/);
+    expect(fired?.outcomeReason).not.toMatch(/in advance/);
+  });
 });
