@@ -9,7 +9,12 @@ const WEB = 'example-org/web';
 const e2e = useE2E({
   config: (base) => ({
     ...base,
-    services: { ...base.services, api: { ...base.services.api, autoDeploy: 'staging' } },
+    services: Object.fromEntries(
+      Object.entries(base.services).map(([name, s]) => [
+        name,
+        name === 'api' ? { ...s, autoDeploy: 'staging' } : s,
+      ]),
+    ),
     // The webhooks and the poll (the fallback, short here) both see the push: still one deploy.
     continuousDelivery: { pollInterval: '2s' },
   }),

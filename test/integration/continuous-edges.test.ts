@@ -4,6 +4,7 @@ import { createGitHubWebhookHandler } from '../../src/adapters/http/github-webho
 import {
   approveInAdvance,
   armScheduleFire,
+  cancelScheduled,
   autoDeployCommit,
   autoDeployId,
   autoPromoteAfterSmoke,
@@ -97,8 +98,12 @@ describe('continuous delivery: the edges', () => {
 
   it('the poll survives a repo it cannot see and a GitHub that refuses it, and keeps the newest ETag', async () => {
     await pollBranchHeads(h.deps);
-    const seen = await h.deps.repos.settings.get<{ etag?: string }>('cd-head:api');
+    const seen = await h.deps.repos.settings.get<{ sha: string; etag?: string }>('cd-head:api');
     expect(seen?.etag).toBeDefined();
+    // An ETag GitHub no longer knows (it answers 200): the new one is kept, nothing is deployed.
+    await h.deps.repos.settings.set('cd-head:api', { ...seen, etag: '"stale"' }, new Date());
+    await pollBranchHeads(h.deps);
+    expect(await h.deps.repos.settings.get('cd-head:api')).toEqual(seen);
     // A commit that is red: the poll records it as dealt with and does not look again.
     const red = h.github.addCommit(REPO, 'feat: red', { ci: 'failure' });
     await pollBranchHeads(h.deps);
@@ -304,5 +309,60 @@ describe('scheduled deploys: the edges', () => {
     expect(fired).toMatchObject({ sha: moved, state: 'dispatched' });
     expect(fired?.outcomeReason).toMatch(/main moved from/);
     expect(fired?.outcomeReason).not.toMatch(/in advance/);
+  });
+
+  it('firing supersedes older waiting requests; the list is soonest first; racing clicks decide once', async () => {
+    await succeededOnStaging().then((d) =>
+      h.deps.repos.deploys.update(d.id, { verification: 'verified' }, new Date()),
+    );
+    const prod = await scheduleDeploy(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'prod',
+      at: inAnHour(),
+    });
+    const clicks = await Promise.allSettled([
+      approveInAdvance(h.deps, people.bob, prod.deploy),
+      approveInAdvance(h.deps, people.carol, prod.deploy),
+    ]);
+    const refused = clicks.filter((c): c is PromiseRejectedResult => c.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(String(refused[0]?.reason)).toMatch(/already approved in advance by/);
+
+    h.github.holdRuns(true);
+    await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
+    const { deploy: waiting } = await requestDeploy(h.deps, {
+      actor: people.bob,
+      service: 'api',
+      env: 'staging',
+    });
+    expect(waiting.state).toBe('queued');
+    const later = await scheduleDeploy(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'staging',
+      at: new Date(Date.now() + 7_200_000),
+    });
+    const sooner = await scheduleDeploy(h.deps, {
+      actor: people.alice,
+      service: 'api',
+      env: 'staging',
+      at: new Date(Date.now() + 3_660_000),
+    });
+    expect((await listScheduled(h.deps)).map((d) => d.id)).toEqual([
+      prod.deploy.id,
+      sooner.deploy.id,
+      later.deploy.id,
+    ]);
+    const fired = await fireScheduled(h.deps, sooner.deploy.id);
+    expect(fired).toMatchObject({ state: 'queued', waitingFor: { code: 'BUSY' } });
+    expect((await h.deps.repos.deploys.get(waiting.id))?.state).toBe('superseded');
+    h.github.holdRuns(false);
+
+    const cancels = await Promise.allSettled([
+      cancelScheduled(h.deps, people.alice, later.deploy.id),
+      cancelScheduled(h.deps, people.bob, later.deploy.id),
+    ]);
+    expect(cancels.map((c) => c.status).sort()).toEqual(['fulfilled', 'rejected']);
   });
 });

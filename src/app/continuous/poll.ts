@@ -4,7 +4,8 @@ import { autoDeployCommit, followingServices, settledOutcome } from './auto-depl
 /** What the poll remembers per service: the head it saw, its ETag, and whether that head is dealt with. */
 interface SeenHead {
   readonly sha: string;
-  readonly etag?: string;
+  /** Absent when GitHub sent none (stored as JSON: undefined is dropped). */
+  readonly etag: string | undefined;
   readonly settled: boolean;
 }
 const seenKey = (service: string): string => `cd-head:${service}`;
@@ -25,20 +26,15 @@ export async function pollBranchHeads(deps: AppDeps): Promise<void> {
       if (!sha) continue;
       const now = deps.clock.now();
       if (!seen) {
-        await deps.repos.settings.set(seenKey(name), { sha, ...(etag ? { etag } : {}), settled: true }, now);
+        await deps.repos.settings.set(seenKey(name), { sha, etag, settled: true }, now);
         continue;
       }
       if (seen.sha === sha && seen.settled) {
-        if (etag !== seen.etag)
-          await deps.repos.settings.set(seenKey(name), { ...seen, ...(etag ? { etag } : {}) }, now);
+        if (etag !== seen.etag) await deps.repos.settings.set(seenKey(name), { ...seen, etag }, now);
         continue;
       }
       const outcome = await autoDeployCommit(deps, name, sha, 'poll');
-      await deps.repos.settings.set(
-        seenKey(name),
-        { sha, ...(etag ? { etag } : {}), settled: settledOutcome(outcome) },
-        now,
-      );
+      await deps.repos.settings.set(seenKey(name), { sha, etag, settled: settledOutcome(outcome) }, now);
     } catch (error) {
       deps.log.warn({ err: error, service: name }, 'could not poll the default branch');
     }

@@ -152,11 +152,11 @@ export async function cancelScheduled(deps: AppDeps, actor: Acting, deployId: st
     { finishedAt: now, outcomeReason: `Cancelled by ${actor.name} before it fired.` },
     { actor },
   );
-  if (!cancelled) stillScheduled((await deps.repos.deploys.get(deploy.id)) ?? deploy);
+  if (!cancelled) stillScheduled(await loadDeploy(deps, deploy.id));
   // The job would find nothing to fire; removing it keeps /health's job counts honest.
   await deps.jobs.cancel(SCHEDULE_FIRE_JOB, { deployId: deploy.id }).catch(() => 0);
   await deps.outbox.drain(deploy.id);
-  return (await deps.repos.deploys.get(deploy.id)) ?? deploy;
+  return loadDeploy(deps, deploy.id);
 }
 
 /**
@@ -179,7 +179,7 @@ export async function approveInAdvance(deps: AppDeps, actor: Acting, deploy: Dep
     { actor, reason: `approved in advance for ${shortSha(deploy.sha)}` },
   );
   if (!moved) {
-    const latest = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
+    const latest = await loadDeploy(deps, deploy.id);
     stillScheduled(latest);
     throw new UserFacingError(
       'ALREADY_DECIDED',
@@ -192,5 +192,5 @@ export async function approveInAdvance(deps: AppDeps, actor: Acting, deploy: Dep
 /** `/schedule list`: requests still waiting for their time, soonest first. */
 export async function listScheduled(deps: AppDeps, service?: string): Promise<Deploy[]> {
   const waiting = await deps.repos.deploys.findByStates(['scheduled'], service ? { service } : {});
-  return waiting.sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0));
+  return waiting.sort((a, b) => Number(a.scheduledFor) - Number(b.scheduledFor));
 }
