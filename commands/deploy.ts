@@ -3,6 +3,9 @@ import { option } from '../src/adapters/discord/command-options.js';
 import { renderProgress } from '../src/adapters/discord/render/progress.js';
 import { requestDeploy } from '../src/app/deploys/request.js';
 import { serviceOf } from '../src/config.js';
+import { scheduleDeploy } from '../src/app/continuous/schedule.js';
+import { UserFacingError } from '../src/domain/errors.js';
+import { parseScheduleTime } from '../src/domain/schedule-time.js';
 
 /** A service or environment name, picked from the suggestions. */
 export const targetOption = (description: string) =>
@@ -16,7 +19,7 @@ export const targetOption = (description: string) =>
     tooLong: 'is too long',
   });
 
-/** /deploy service env [ref] [reason] — R4 or R5 (§3, §4.1). */
+/** /deploy service env [ref] [reason] [at] — R4 or R5 (§3, §4.1; `at`: a scheduled deploy, §15). */
 export const deploy = defineCommand({
   name: 'deploy',
   description: 'Deploy a service to an environment (prod needs an R5 approval)',
@@ -34,9 +37,30 @@ export const deploy = defineCommand({
       maxLength: 500,
       tooLong: 'is too long: keep it under 500 characters',
     }),
+    // Scheduled deploys (§15): read against the clock when the command runs, in the bot's timezone.
+    at: option.string({
+      description: 'When to deploy: "19:00", "2026-11-28 19:00", ISO 8601 or a Discord timestamp',
+      minLength: 1,
+      maxLength: 60,
+      tooLong: 'is too long',
+    }),
   },
   ephemeral: true,
   async run({ options, actor, deps }) {
+    if (options.at !== undefined) {
+      const at = parseScheduleTime(options.at, deps.clock.now(), deps.config.timezone);
+      if (!at.ok) throw new UserFacingError('BAD_INPUT', at.reason);
+      return renderProgress(
+        await scheduleDeploy(deps, {
+          actor,
+          service: options.service,
+          env: options.env,
+          at: at.at,
+          ...(options.ref ? { ref: options.ref } : {}),
+          ...(options.reason ? { reason: options.reason } : {}),
+        }),
+      );
+    }
     const { progress } = await requestDeploy(deps, {
       actor,
       service: options.service,

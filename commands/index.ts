@@ -20,6 +20,8 @@ import { unlock } from './unlock.js';
 import { status } from './status.js';
 // Visibility (§17).
 import { stats } from './stats.js';
+// Scheduled deploys (§15).
+import { schedule } from './schedule.js';
 
 /** Every slash command the bot registers, listed explicitly. */
 export const commands: readonly RegisteredCommand[] = [
@@ -38,6 +40,7 @@ export const commands: readonly RegisteredCommand[] = [
   status,
   // Visibility (§17).
   stats,
+  schedule,
 ];
 
 /** Buttons by action (the part of custom_id before the opaque id). */

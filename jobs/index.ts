@@ -12,6 +12,9 @@ import { trackRuns } from './track-runs.js';
 import { verifyDeploy } from './verify-deploy.js';
 import { lockExpiry } from './lock-expiry.js';
 import { statusBoard, statusBoardCheck } from './status-board.js';
+// Continuous delivery and scheduled deploys (§15).
+import { continuousDeliveryPoll } from './continuous-delivery-poll.js';
+import { scheduleFire } from './schedule-fire.js';
 
 /** Every durable job, listed explicitly. */
 export const jobs: readonly RegisteredJob[] = [
@@ -32,4 +35,6 @@ export const jobs: readonly RegisteredJob[] = [
   // Visibility (§17).
   statusBoard,
   statusBoardCheck,
+  scheduleFire,
+  continuousDeliveryPoll,
 ];

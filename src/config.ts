@@ -87,6 +87,10 @@ const serviceSchema = z
       .optional(),
     /** Comment on each pull request this service ships, naming every env it reached (§17). */
     prComments: z.boolean().default(false),
+    // Continuous delivery (§15), opt-in: green commits of defaultRef go to this env (the staging env) by
+    // themselves; `afterNightlySmoke` lets a green nightly smoke approve the promotion to prod.
+    autoDeploy: envName.optional(),
+    autoPromote: z.enum(['afterNightlySmoke']).optional(),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();
@@ -192,10 +196,31 @@ const fileSchema = z
     githubUsers: z
       .record(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, 'must be a GitHub login'), snowflake)
       .optional(),
+    /** Continuous delivery (§15): how often the default branches are polled when no webhook came. */
+    continuousDelivery: z.strictObject({ pollInterval: duration.prefault('60s') }).prefault({}),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['services'], message: 'at least one service is required' });
+    }
+    // Continuous delivery goes to staging only; prod is reached by the promotion and its approval.
+    for (const [name, service] of Object.entries(file.services)) {
+      if (service.autoDeploy === undefined) continue;
+      const staging = service.environments.some((e) => e.name === file.stagingEnvironment);
+      if (service.autoDeploy !== file.stagingEnvironment || !staging) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'autoDeploy'],
+          message: `must be the staging environment "${file.stagingEnvironment}" of the service`,
+        });
+      }
+      if (service.autoPromote && !service.environments.some((e) => e.name === file.prodEnvironment)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'autoPromote'],
+          message: `needs a "${file.prodEnvironment}" environment`,
+        });
+      }
     }
   });
 

@@ -15,3 +15,7 @@ export const LOCK_EXPIRY_JOB = 'lock-expiry';
 /** The status board (§17): the debounced refresh after a change, and the periodic check that it still exists. */
 export const STATUS_BOARD_JOB = 'status-board';
 export const STATUS_BOARD_CHECK_JOB = 'status-board-check';
+/** Continuous delivery (§15): fires a scheduled deploy at its time. */
+export const SCHEDULE_FIRE_JOB = 'schedule-fire';
+/** Continuous delivery (§15): polls the default branches of opted-in services (the webhook's fallback). */
+export const CONTINUOUS_DELIVERY_POLL_JOB = 'continuous-delivery-poll';

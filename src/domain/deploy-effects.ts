@@ -1,5 +1,13 @@
 import type { DeployEvent } from './deploy-state.js';
-import type { Deploy, DeployState, EffectKind, EffectRecord, EffectSpec, Verification } from './model.js';
+import {
+  AUTO_ACTOR,
+  type Deploy,
+  type DeployState,
+  type EffectKind,
+  type EffectRecord,
+  type EffectSpec,
+  type Verification,
+} from './model.js';
 
 /**
  * What a deploy owes the world after a change (§4, §6, §8), declared beside the state machine as Shopify's
@@ -39,6 +47,8 @@ export const LANE_OF: Record<EffectKind, Lane> = {
   board: 'visibility',
   // GitHub holds the run until it hears this; after it, the run is followed like a dispatched one.
   protectionAnswer: 'github',
+  promotion: 'flow',
+  scheduleFire: 'flow',
 };
 
 /** The one card effect is re-armed by every change; other effects get a key of their own. */
@@ -52,6 +62,11 @@ export interface EffectFacts {
   readonly isStaging: boolean;
   /** The service comments on the pull requests it ships (§17, opt-in). */
   readonly prComments?: boolean;
+}
+
+/** Continuous delivery (§15): a verified staging deploy by `auto` owes the promotion to prod. */
+export function owesPromotion(after: Deploy, facts: EffectFacts): boolean {
+  return facts.isStaging && after.kind === 'deploy' && after.requestedBy.id === AUTO_ACTOR.id;
 }
 
 function hadRun(deploy: Deploy): boolean {
@@ -140,6 +155,12 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
       return ended('failure');
     case 'cancel':
       return hadRun(after) ? ended('error') : [card, { kind: 'offerQueue' }];
+    // Scheduled deploys (§15): the card says when; the fire job is armed in the same write.
+    case 'schedule':
+      return [card, { kind: 'scheduleFire' }];
+    case 'fire':
+    case 'unschedule':
+      return [card];
   }
 }
 
@@ -169,7 +190,7 @@ export interface DeployGuard {
   readonly states?: readonly DeployState[];
   readonly verification?: readonly (Verification | 'none')[];
   /** Fields that must be absent. */
-  readonly absent?: readonly ('approvedBy' | 'verifiedBy')[];
+  readonly absent?: readonly ('approvedBy' | 'verifiedBy' | 'preApproval')[];
   /** Flags that must be true (or not true: false or absent). */
   readonly flags?: Readonly<Partial<Record<'stuck' | 'rerunRequested', boolean>>>;
 }
@@ -223,16 +244,28 @@ export const ANNOTATIONS = {
     guard: { states: ['approved', 'dispatched', 'running'] },
     action: 'deploy.protection.approved',
   },
+  /** Scheduled deploys (§15): an R5 approved a scheduled request before it fired (once, bound to its SHA). */
+  preApprove: { guard: { states: ['scheduled'], absent: ['preApproval'] }, action: 'deploy.preApproved' },
 } as const satisfies Record<string, { guard: DeployGuard; action: string }>;
 export type DeployAnnotation = keyof typeof ANNOTATIONS;
 
-/** The effects an annotation owes. */
-export function effectsOfAnnotation(annotation: DeployAnnotation): EffectSpec[] {
+/** The effects an annotation owes (`after` and `facts`: the deploy as it is after the change). */
+export function effectsOfAnnotation(
+  annotation: DeployAnnotation,
+  after?: Deploy,
+  facts?: EffectFacts,
+): EffectSpec[] {
   switch (annotation) {
     case 'verifying':
       return [{ kind: 'card' }, { kind: 'verificationCheck' }];
     case 'verified':
-      return [{ kind: 'card' }, { kind: 'releaseLock' }];
+      return [
+        { kind: 'card' },
+        { kind: 'releaseLock' },
+        ...(after && facts && owesPromotion(after, facts) ? [{ kind: 'promotion' as const }] : []),
+      ];
+    case 'preApprove':
+      return [{ kind: 'card' }];
     case 'faulty':
     case 'acknowledge':
     case 'stuck':

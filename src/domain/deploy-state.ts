@@ -41,6 +41,13 @@ export const TRANSITIONS = {
   fail: { from: ['approved', 'dispatched', 'running'], to: 'failed' },
   /** Issue 13: the head of the queue let its offer (Deploy now) expire; the next in line is offered. */
   lapse: { from: ['requested'], to: 'expired' },
+  // Scheduled deploys (§15).
+  /** `/deploy … at:` — the request is stored until its time; nothing is checked yet. */
+  schedule: { from: ['requested'], to: 'scheduled' },
+  /** Its time came: it is a request like any other now (gates, approval, dispatch). */
+  fire: { from: ['scheduled'], to: 'requested' },
+  /** `/schedule cancel`, before it fired. */
+  unschedule: { from: ['scheduled'], to: 'cancelled' },
 } as const satisfies Record<string, { readonly from: readonly DeployState[]; readonly to: DeployState }>;
 
 export type DeployEvent = keyof typeof TRANSITIONS;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Opaque short ids people can read and type: a one-letter kind prefix and 8 Crockford base32 characters
@@ -44,4 +44,17 @@ export function parseId(text: string, prefix: IdPrefix): string | undefined {
   const body = compact.slice(1).replace(/O/g, '0').replace(/[IL]/g, '1');
   const id = prefix + body;
   return isId(id, prefix) ? id : undefined;
+}
+
+/**
+ * The id of the one record a key may ever have (the auto deploy of a service's SHA, the promotion of a
+ * staging deploy): the same key always gives the same id, so the store's unique _id refuses a second one.
+ */
+export function stableId(prefix: IdPrefix, ...key: readonly string[]): string {
+  const digest = createHash('sha256').update(key.join('\u0000')).digest();
+  let bits = 0n;
+  for (const byte of digest.subarray(0, 5)) bits = (bits << 8n) | BigInt(byte);
+  let body = '';
+  for (let i = BODY_LENGTH - 1; i >= 0; i--) body += ALPHABET[Number((bits >> BigInt(i * 5)) & 31n)] ?? '';
+  return prefix + body;
 }

@@ -14,6 +14,8 @@ export const DEPLOY_STATES = [
   'rejected',
   'expired',
   'superseded',
+  // Continuous delivery and scheduled deploys (§15): a request stored to fire at its time.
+  'scheduled',
 ] as const;
 export type DeployState = (typeof DEPLOY_STATES)[number];
 
@@ -36,6 +38,8 @@ export interface Actor {
   readonly name: string;
 }
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'Release Console' };
+/** Continuous delivery (§15): the requester of deploys the bot makes by itself; never an approver. */
+export const AUTO_ACTOR: Actor = { id: 'auto', name: 'auto' };
 
 export interface FreezeOverride {
   readonly by: Actor;
@@ -99,6 +103,13 @@ export interface Deploy {
   readonly outcomeCode?: ErrorCode;
   /** The run has been in flight longer than `tracking.stuckAfter` (the card offers Cancel run / Re-run). */
   readonly stuck?: boolean;
+  // Continuous delivery and scheduled deploys (§15).
+  /** A scheduled request: when it fires (its gates and approval are evaluated then). */
+  readonly scheduledFor?: Date;
+  /** An R5's approval given before a scheduled request fired, bound to the SHA it was given for. */
+  readonly preApproval?: { readonly by: Actor; readonly sha: string; readonly at: Date };
+  /** A promotion to prod (requested by `auto`): the staging deploy whose verification asked for it. */
+  readonly promotionOf?: string;
   /** The outbox: what this deploy still owes (and did), by effect key. */
   readonly effects?: Readonly<Record<string, EffectRecord>>;
   /** True while an effect is pending: the durable worker's index. */
@@ -288,6 +299,11 @@ export const EFFECT_KINDS = [
   'board',
   /** The answer to GitHub's deployment protection rule: approve or reject the run it holds (§16). */
   'protectionAnswer',
+  // Continuous delivery and scheduled deploys (§15).
+  /** A staging deploy by `auto` was verified: the promotion to prod is requested (its card, approval). */
+  'promotion',
+  /** A scheduled request's fire job, at its time. */
+  'scheduleFire',
 ] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 

@@ -11,7 +11,9 @@ export type Progress =
   | { kind: 'failed'; deploy: Deploy; reason: string }
   | { kind: 'lost-race'; deploy: Deploy }
   /** §16: an approval was counted; the deploy still waits for more approvers. */
-  | { kind: 'approval-counted'; deploy: Deploy; approvals: number; required: number };
+  | { kind: 'approval-counted'; deploy: Deploy; approvals: number; required: number }
+  /** Scheduled deploys (§15): stored until its time. */
+  | { kind: 'scheduled'; deploy: Deploy };
 
 /** Read from the record once its effects ran: the answer always says what the card says. */
 export function progressOf(deploy: Deploy): Progress {
@@ -25,6 +27,8 @@ export function progressOf(deploy: Deploy): Progress {
       };
     case 'awaiting_approval':
       return { kind: 'awaiting_approval', deploy };
+    case 'scheduled':
+      return { kind: 'scheduled', deploy };
     case 'approved':
       return { kind: 'dispatching', deploy };
     case 'dispatched':

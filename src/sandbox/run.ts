@@ -75,6 +75,8 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo): Promis
       githubAuth: io.env.SANDBOX_GITHUB_AUTH === 'app' ? 'app' : 'token',
       // With the App, prod has it as its deployment protection rule (§16): `github dispatch api prod`.
       ...(io.env.SANDBOX_GITHUB_AUTH === 'app' ? { protectedEnvironments: ['prod'] } : {}),
+      // `github push` shows continuous delivery: the push and CI webhooks reach the bot.
+      webhooks: true,
     });
     if (io.signal?.aborted) return await stopWith(0);
     app = await main(standIns.env, { logger });

@@ -53,7 +53,15 @@ export interface StandInsOptions {
    * the bot's /github/webhook. Answers need the App (`githubAuth: 'app'`), as on GitHub.
    */
   protectedEnvironments?: readonly string[];
+  /**
+   * The local GitHub sends signed webhooks (push, check_suite, status, workflow_run) to the bot's
+   * /github/webhook, as a real repository's webhook does; the bot's HTTP port is then fixed up front.
+   */
+  webhooks?: boolean;
 }
+
+/** The sandbox's webhook secret: it only ever signs deliveries from 127.0.0.1 to 127.0.0.1. */
+export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
 
 export interface StandIns {
   /** The environment for `main()` (or a child process running src/main.ts). */
@@ -137,8 +145,20 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
     }
     const app = options.githubAuth === 'app' ? sandboxApp() : undefined;
     const protection = await protectionOf(options);
+    const httpPort =
+      protection?.httpPort ??
+      (options.webhooks && !options.httpPort ? await freeLoopbackPort() : options.httpPort);
+    const webhookSecret = protection?.secret ?? (options.webhooks ? SANDBOX_WEBHOOK_SECRET : undefined);
     const github = await startLocalGitHub({
       ...protection?.github,
+      ...(options.webhooks && !protection
+        ? {
+            webhook: {
+              url: `http://127.0.0.1:${httpPort ?? 0}/github/webhook`,
+              secret: SANDBOX_WEBHOOK_SECRET,
+            },
+          }
+        : {}),
       repos: Object.keys(serviceRepos),
       workflows: [...workflows],
       timing: { ...SANDBOX_RUN_TIMING, ...options.runTiming },
@@ -173,8 +193,8 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
         : { GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN }),
       GITHUB_API_URL: github.url,
       MONGODB_URI: mongoUri,
-      PORT: String(protection?.httpPort ?? options.httpPort ?? 0),
-      ...(protection ? { GITHUB_WEBHOOK_SECRET: protection.secret } : {}),
+      PORT: String(httpPort ?? 0),
+      ...(webhookSecret ? { GITHUB_WEBHOOK_SECRET: webhookSecret } : {}),
       CONFIG_FILE: options.configFile,
       LOG_LEVEL: options.logLevel ?? 'info',
     };

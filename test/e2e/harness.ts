@@ -53,6 +53,8 @@ export interface E2EOptions {
   githubApp?: { installationTokenTtlMs?: number };
   /** GitHub environments with the bot's App as their deployment protection rule (needs `githubApp`). */
   protectedEnvironments?: readonly string[];
+  /** The local GitHub sends signed webhooks (push, check_suite, status, workflow_run) to the bot. */
+  githubWebhooks?: boolean;
 }
 
 export interface E2EBot {
@@ -95,7 +97,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const dir = mkdtempSync(join(tmpdir(), 'release-console-e2e-'));
   const servicesPort = await freePort();
   const httpPort = await freePort();
-  const base = withHealthPort({ ...exampleConfig(ROOT), ...E2E_TIMINGS }, servicesPort);
+  const base = withHealthPort(withoutAutoDeploy({ ...exampleConfig(ROOT), ...E2E_TIMINGS }), servicesPort);
   const configFile = writeConfig(dir, options.config ? options.config(base) : base);
 
   let standIns: StandIns | undefined;
@@ -120,6 +122,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       logLevel: 'info',
       ...(options.runTiming ? { runTiming: options.runTiming } : {}),
       ...(options.protectedEnvironments ? { protectedEnvironments: options.protectedEnvironments } : {}),
+      ...(options.githubWebhooks ? { webhooks: true } : {}),
       ...(options.githubApp
         ? {
             githubAuth: 'app' as const,
@@ -215,6 +218,20 @@ async function connected(bot: BotProcess, discord: LocalDiscord, before: number)
       throw new Error(`the bot did not connect to the local Discord gateway within ${CONNECT_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Continuous delivery deploys new commits by itself: a test that adds commits to main would see deploys it
+ * did not ask for. Tests of continuous delivery opt in through `config`.
+ */
+function withoutAutoDeploy(config: RawConfig): RawConfig {
+  const services = Object.fromEntries(
+    Object.entries(config.services).map(([name, service]) => {
+      const { autoDeploy: _autoDeploy, autoPromote: _autoPromote, ...rest } = service;
+      return [name, rest];
+    }),
+  );
+  return { ...config, services };
 }
 
 function inheritedEnv(): Record<string, string> {

@@ -135,8 +135,12 @@ describe('GitHub workflow_run webhook (signed deliveries, local GitHub API)', ()
 
   it('acknowledges other events without acting, and answers a malformed signed body 400', async () => {
     const { deploy, runId, runName } = await stagingDeploy();
-    const push = JSON.stringify({ ref: 'refs/heads/main', after: deploy.sha });
-    expect(await handle(headers(push, { event: 'push' }), push)).toEqual({ status: 202, body: 'ignored' });
+    // push, check_suite and status are continuous delivery's (test/integration/continuous-delivery.test.ts).
+    const issue = JSON.stringify({ action: 'opened', issue: { number: 1 } });
+    expect(await handle(headers(issue, { event: 'issues' }), issue)).toEqual({
+      status: 202,
+      body: 'ignored',
+    });
     // A workflow_run-looking body sent as another event is still ignored.
     const body = workflowRunPayload(deploy, { id: runId, name: runName });
     expect(await handle(headers(body, { event: 'check_run' }), body)).toEqual({

@@ -36,6 +36,7 @@ describe('migrations runner', () => {
     expect((await runMigrations({ db: mongo(), log })).map((m) => m.id)).toEqual([
       '0001-init',
       '0002-deploy-outbox',
+      '0007-scheduled-deploys',
       '0009-query-indexes',
     ]);
     expect(await runMigrations({ db: mongo(), log })).toEqual([]);
@@ -132,7 +133,7 @@ describe('npm run migrate', () => {
     const first = migrate({ MONGODB_URI: cli.uri });
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(
-      /applied 0001-init: create collections and indexes\n.*applied 0002-deploy-outbox: .*applied 0009-query-indexes: .*applied 3 migrations\n/s,
+      /applied 0001-init: create collections and indexes\n.*applied 0002-deploy-outbox: .*applied 0007-scheduled-deploys: .*applied 0009-query-indexes: .*applied 4 migrations\n/s,
     );
     expect(first.status).toBe(0);
     const second = migrate({ MONGODB_URI: cli.uri });

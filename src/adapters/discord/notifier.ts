@@ -8,7 +8,7 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import type { CardLocation, DeployNotifier } from '../../app/ports/notifier.js';
-import { serviceOf, type Config } from '../../config.js';
+import { environmentOf, serviceOf, type Config } from '../../config.js';
 import type { Deploy } from '../../domain/model.js';
 import { neutralizeMentions } from '../../domain/text.js';
 import type { Logger } from '../../logger.js';
@@ -95,6 +95,9 @@ export function createDiscordNotifier(options: {
       const view = renderDeployCard(deploy, {
         repo: repoOf(deploy),
         ...(extra.approval ? { approval: extra.approval } : {}),
+        needsApproval:
+          environmentOf(config, deploy.service, deploy.env)?.requiresApproval ??
+          deploy.env === config.prodEnvironment,
       });
       if (deploy.messageId) {
         const target = deploy.channelId ?? channelId;

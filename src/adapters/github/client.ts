@@ -1,4 +1,5 @@
 import {
+  type BranchHeadRead,
   type CiStatus,
   type CommitInfo,
   type Comparison,
@@ -112,6 +113,26 @@ class OctokitGitHub implements GitHubPort {
     private readonly credentials: CredentialCheck,
     private readonly timing: { backoffUnitMs: number; lookupAttempts: number; lookupDelayMs: number },
   ) {}
+
+  async branchHead(repo: string, branch: string, etag?: string): Promise<BranchHeadRead> {
+    const what = `read the head of ${branch} in ${repo}`;
+    try {
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}/git/ref/{+ref}', {
+        ...splitRepo(repo),
+        ref: `heads/${refSegment(branch)}`,
+        ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+      });
+      const data = response.data as { object?: { sha?: unknown } };
+      const sha = typeof data.object?.sha === 'string' ? data.object.sha : undefined;
+      if (!sha) throw new GitHubError('invalid_response', `${what}: GitHub answered without a SHA`);
+      return { notModified: false, sha, etag: response.headers.etag };
+    } catch (error) {
+      if ((error as { status?: unknown }).status === 304) return { notModified: true };
+      const failure = toGitHubError(error, what);
+      if (failure.kind === 'not_found') return { notModified: false, sha: undefined, etag: undefined };
+      throw failure;
+    }
+  }
 
   async resolveRef(repo: string, ref: string): Promise<CommitInfo | undefined> {
     const what = `resolve ${ref} in ${repo}`;

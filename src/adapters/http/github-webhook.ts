@@ -11,6 +11,7 @@ import { handleProtectionRule } from './protection-webhook.js';
 
 /** GitHub asks the App about a job held at a protected environment (§16). */
 const PROTECTION_EVENT = 'deployment_protection_rule';
+import { applyCommitEvent, isCommitEvent } from './github-commit-events.js';
 
 // The run inside the event has the REST API's run shape: the same schema and mapping as polling uses.
 const workflowRunPayload = z.object({ action: z.string(), workflow_run: runSchema });
@@ -19,7 +20,7 @@ const workflowRunPayload = z.object({ action: z.string(), workflow_run: runSchem
 export const DELIVERY_MEMORY_MS = 7 * 24 * 3_600_000;
 // GitHub's delivery ids are GUIDs; anything else is not a GitHub delivery.
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,64}$/;
-const deliveryKey = (id: string): string => `github-delivery:${id}`;
+export const deliveryKey = (id: string): string => `github-delivery:${id}`;
 
 const FINISHED: readonly Deploy['state'][] = ['succeeded', 'failed', 'cancelled'];
 
@@ -47,7 +48,9 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
       return { status: 401, body: 'bad signature' };
     }
     const event = headers['x-github-event'];
-    if (event !== 'workflow_run' && event !== PROTECTION_EVENT) return { status: 202, body: 'ignored' };
+    if (event !== 'workflow_run' && event !== PROTECTION_EVENT && !isCommitEvent(event)) {
+      return { status: 202, body: 'ignored' };
+    }
     if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) {
       return { status: 400, body: 'missing or malformed X-GitHub-Delivery' };
     }
@@ -61,6 +64,17 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
     if (event === PROTECTION_EVENT) {
       const answer = await handleProtectionRule(deps, body, delivery);
       if (answer.status === 202) await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
+      return answer;
+    }
+    if (isCommitEvent(event)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return { status: 400, body: `not a ${event} payload` };
+      }
+      const answer = await applyCommitEvent(deps, event, parsed);
+      if (answer.status < 300) await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
       return answer;
     }
     let payload: z.infer<typeof workflowRunPayload>;

@@ -46,6 +46,16 @@ const freezeOverride = new Schema(
   { _id: false, ...options },
 );
 
+// Scheduled deploys (§15): an approval given before the request fired, bound to its SHA.
+const preApproval = new Schema(
+  {
+    by: { type: actor, required: true },
+    sha: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { _id: false, ...options },
+);
+
 const deploySchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -94,6 +104,10 @@ const deploySchema = new Schema(
     // A deploy started on GitHub and held at its protection rule (§16).
     origin: { type: String, enum: ['github'] },
     protection: Schema.Types.Mixed,
+    // Continuous delivery and scheduled deploys (§15).
+    scheduledFor: Date,
+    preApproval,
+    promotionOf: String,
     // The outbox (domain/deploy-effects.ts): effects by key, the sweep's flag, the worker's claim.
     effects: Schema.Types.Mixed,
     // Visibility (§17): the GitHub Release of the deploy's tag.

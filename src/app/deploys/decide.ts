@@ -3,6 +3,7 @@ import type { Actor, Approval, Deploy } from '../../domain/model.js';
 import { canApprove, canCancel, canRejectDeploy, canResume, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
 import { annotate, transition } from '../pipeline/transition.js';
+import { approveInAdvance, cancelScheduled } from '../continuous/schedule.js';
 import { loadDeploy, rolesFor } from './context.js';
 import { checkGates, holdBack } from './gates.js';
 import { proceed, settled, type Progress } from './proceed.js';
@@ -51,6 +52,8 @@ function resumeMessage(deploy: Deploy): string {
  */
 export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: string): Promise<Progress> {
   const deploy = await loadDeploy(deps, deployId);
+  // Scheduled deploys (§15): Approve before it fired is an approval in advance, bound to the SHA.
+  if (deploy.state === 'scheduled') return approveInAdvance(deps, actor, deploy);
   const permission = canApprove(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const approval = await deps.repos.approvals.get(deploy.id);
@@ -196,6 +199,7 @@ export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: strin
 /** The requester (or an R5) withdraws a request that has not been dispatched. */
 export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: string): Promise<Deploy> {
   const deploy = await loadDeploy(deps, deployId);
+  if (deploy.state === 'scheduled') return cancelScheduled(deps, actor, deployId);
   const permission = canCancel(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (!['requested', 'queued', 'awaiting_approval'].includes(deploy.state)) {

@@ -19,7 +19,7 @@ export interface DeployRequest {
 }
 
 /** Resolves a ref to a commit SHA on GitHub, with a clear answer when it does not exist. */
-async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<string> {
+export async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<string> {
   const problem = refProblem(ref);
   if (problem) {
     throw new UserFacingError(
@@ -37,6 +37,73 @@ async function resolveSha(deps: AppDeps, target: Target, ref: string): Promise<s
   return commit.sha;
 }
 
+/** The fields of a new request that say what was live before it (its rollback target once verified). */
+export async function previousOf(
+  deps: AppDeps,
+  service: string,
+  env: string,
+): Promise<Pick<Deploy, 'previousDeployId' | 'previousSha' | 'previousVersion'>> {
+  const previous = await deps.repos.deploys.lastSucceeded(service, env);
+  return previous
+    ? {
+        previousDeployId: previous.id,
+        previousSha: previous.sha,
+        ...(previous.version ? { previousVersion: previous.version } : {}),
+      }
+    : {};
+}
+
+/**
+ * Records a request in `requested` (audited), after superseding the older ones of the same service and env
+ * that are still waiting (unless `keepOlder`: a scheduled request supersedes them when it fires). Continuous
+ * delivery passes a stable `id` so a (service, SHA) can only ever be requested once.
+ */
+export async function recordRequest(
+  deps: AppDeps,
+  input: {
+    target: Pick<Target, 'service' | 'env'>;
+    ref: string;
+    sha: string;
+    actor: Actor;
+    reason: string;
+    id?: string;
+    keepOlder?: boolean;
+    extra?: Pick<Deploy, 'scheduledFor' | 'promotionOf'>;
+  },
+): Promise<Deploy> {
+  const { target, sha } = input;
+  if (!input.keepOlder) {
+    // A newer request replaces the requester's own older ones for the same service and env that still
+    // wait; other people's keep their place in the queue (§16: FIFO across requesters).
+    for (const older of await deps.repos.deploys.findByStates(
+      ['requested', 'queued', 'awaiting_approval'],
+      target,
+    )) {
+      if (older.id === input.id || older.requestedBy.id !== input.actor.id) continue;
+      await supersedeDeploy(deps, older, `a newer request (${sha.slice(0, 7)}) replaced it`);
+    }
+  }
+  const deploy = await deps.repos.deploys.create({
+    id: input.id ?? newId('D'),
+    kind: 'deploy',
+    service: target.service,
+    env: target.env,
+    ref: input.ref,
+    sha,
+    state: 'requested',
+    reason: clampReason(input.reason),
+    requestedBy: { id: input.actor.id, name: input.actor.name },
+    createdAt: deps.clock.now(),
+    ...(await previousOf(deps, target.service, target.env)),
+    ...input.extra,
+  });
+  await audit(deps, deploy, 'deploy.requested', {
+    actor: deploy.requestedBy,
+    ...(deploy.reason ? { reason: deploy.reason } : {}),
+  });
+  return deploy;
+}
+
 /**
  * `/deploy service env [ref] [reason]` (§4.1): checks the role and the options, resolves the ref, records
  * the request, then lets `proceed` run the gates and decide: refuse, queue, ask for approval, or dispatch.
@@ -50,41 +117,12 @@ export async function requestDeploy(
   const target = resolveTarget(deps, request.service, request.env);
   const ref = request.ref ?? target.serviceConfig.defaultRef;
   const sha = await resolveSha(deps, target, ref);
-  const now = deps.clock.now();
-  const previous = await deps.repos.deploys.lastSucceeded(target.service, target.env);
-
-  // A newer request replaces the requester's own older ones for the same service and env that still wait;
-  // other people's keep their place in the queue (issue 13: FIFO across requesters).
-  for (const older of await deps.repos.deploys.findByStates(
-    ['requested', 'queued', 'awaiting_approval'],
+  const deploy = await recordRequest(deps, {
     target,
-  )) {
-    if (older.requestedBy.id !== request.actor.id) continue;
-    await supersedeDeploy(deps, older, `a newer request (${sha.slice(0, 7)}) replaced it`);
-  }
-
-  const deploy = await deps.repos.deploys.create({
-    id: newId('D'),
-    kind: 'deploy',
-    service: target.service,
-    env: target.env,
     ref,
     sha,
-    state: 'requested',
-    reason: clampReason(request.reason ?? ''),
-    requestedBy: { id: request.actor.id, name: request.actor.name },
-    createdAt: now,
-    ...(previous
-      ? {
-          previousDeployId: previous.id,
-          previousSha: previous.sha,
-          ...(previous.version ? { previousVersion: previous.version } : {}),
-        }
-      : {}),
-  });
-  await audit(deps, deploy, 'deploy.requested', {
-    actor: deploy.requestedBy,
-    ...(deploy.reason ? { reason: deploy.reason } : {}),
+    actor: request.actor,
+    reason: request.reason ?? '',
   });
   const progress = await proceed(deps, deploy, { actor: deploy.requestedBy });
   return { deploy: progress.deploy, progress };

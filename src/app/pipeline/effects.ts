@@ -1,5 +1,7 @@
 import type { Deploy, EffectSpec } from '../../domain/model.js';
 import { SYSTEM_ACTOR } from '../../domain/model.js';
+import { armScheduleFire } from '../continuous/schedule.js';
+import { requestPromotion } from '../continuous/promotion.js';
 import { offerQueued } from '../deploys/queue.js';
 import { voidStaleProdApprovals } from '../deploys/supersede.js';
 import { APPROVAL_JOBS, EMERGENCY_ACK_JOB, VERIFY_JOB } from '../job-names.js';
@@ -100,6 +102,13 @@ export async function performEffect(deps: AppDeps, context: EffectContext): Prom
     // The deployment protection rule (§16).
     case 'protectionAnswer':
       await answerProtectionEffect(deps, deploy, spec);
+      return 'done';
+    // Continuous delivery and scheduled deploys (§15).
+    case 'promotion':
+      await requestPromotion(deps, deploy);
+      return 'done';
+    case 'scheduleFire':
+      await armScheduleFire(deps, deploy);
       return 'done';
   }
 }

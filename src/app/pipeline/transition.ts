@@ -67,12 +67,20 @@ export async function annotate(
   also: readonly EffectSpec[] = [],
 ): Promise<Deploy | undefined> {
   const { guard, action } = ANNOTATIONS[annotation];
+  const facts = {
+    isProd: deploy.env === deps.config.prodEnvironment,
+    isStaging: deploy.env === deps.config.stagingEnvironment,
+  };
   return change(deps, deploy, {
     guard,
     patch,
     action,
     note,
-    owed: () => [...effectsOfAnnotation(annotation), ...also, ...visibilityEffectsOfAnnotation(annotation)],
+    owed: (after) => [
+      ...effectsOfAnnotation(annotation, after, facts),
+      ...also,
+      ...visibilityEffectsOfAnnotation(annotation),
+    ],
     log: { annotation },
   });
 }

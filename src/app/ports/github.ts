@@ -96,7 +96,14 @@ export function credentialExpiryWarning(status: CredentialStatus, now: Date): st
     : `the GitHub token expires on ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC: renew GITHUB_TOKEN`;
 }
 
+/** A branch head read with the ETag of the previous read: an unchanged branch costs a 304 (§15 polling). */
+export type BranchHeadRead =
+  | { readonly notModified: true }
+  | { readonly notModified: false; readonly sha: string | undefined; readonly etag: string | undefined };
+
 export interface GitHubPort {
+  /** The SHA `branch` points at (undefined when there is no such branch); `etag` of the previous read. */
+  branchHead(repo: string, branch: string, etag?: string): Promise<BranchHeadRead>;
   /** A branch, tag or SHA (full or abbreviated) to its commit; undefined when it names nothing. */
   resolveRef(repo: string, ref: string): Promise<CommitInfo | undefined>;
   compare(repo: string, base: string, head: string): Promise<Comparison>;

@@ -9,6 +9,7 @@ export type ConsoleCommand =
   | { readonly kind: 'github-fail-next'; readonly service: string }
   // A deploy started on GitHub's UI, not through the bot (§16).
   | { readonly kind: 'github-dispatch'; readonly service: string; readonly env: string }
+  | { readonly kind: 'github-push'; readonly service: string; readonly message: string }
   | {
       readonly kind: 'command';
       readonly user: string;
@@ -48,6 +49,7 @@ export const HELP = `Commands:
   history [count]              the ops channel's recent messages
   github fail-next <service>   the next run of that service's repository fails
   github dispatch <service> <env>  someone starts the deploy workflow on GitHub's UI (a protected env asks the bot)
+  github push <service> "msg"  a new commit on main; CI goes green after a few seconds (webhooks sent)
   wait <seconds>               lets runs finish (for scripts)
   help                         this text
   exit | quit                  stops the bot and the stand-ins`;
@@ -138,6 +140,12 @@ function parseGitHub(rest: Token[]): ParseResult {
     const [, service, env, ...more] = rest;
     if (!service || !env || more.length > 0) return fail('usage: github dispatch <service> <env>');
     return ok({ kind: 'github-dispatch', service: service.text, env: env.text });
+  }
+  // Continuous delivery (§15): a push to the default branch.
+  if (rest[0]?.text === 'push') {
+    const [, service, message, ...more] = rest;
+    if (!service || !message?.text || more.length > 0) return fail('usage: github push <service> "message"');
+    return ok({ kind: 'github-push', service: service.text, message: message.text });
   }
   const [action, service, ...extra] = rest;
   if (action?.text !== 'fail-next' || !service || extra.length > 0)

@@ -121,6 +121,16 @@ export class ConsoleSession {
         );
         break;
       }
+      case 'github-push': {
+        const service = serviceOf(config, command.service);
+        if (!service)
+          throw new Error(
+            `unknown service "${command.service}" (services: ${Object.keys(config.services).join(', ')})`,
+          );
+        const sha = github.push(service.repo, command.message, { branch: service.defaultRef });
+        write(`github: pushed ${sha.slice(0, 7)} to ${service.repo}@${service.defaultRef}; CI green in 3 s`);
+        break;
+      }
       case 'command': {
         const user = this.#user(command.user);
         const handle = discord.runCommand(user, command.command, command.options, {

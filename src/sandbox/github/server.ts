@@ -19,6 +19,7 @@ import { exampleWorkflowSource } from './workflow-file.js';
 import { parseWorkflowFile, runNameOf } from '../../adapters/github/workflow-file.js';
 import { minimalRepository, runJson, simpleUser, workflowJson, type Urls } from './shapes.js';
 import { WebhookSender, type WebhookTarget } from './webhook.js';
+import { PushSimulator, type PushOptions } from './push.js';
 import {
   heldDeployment,
   protectionRoutes,
@@ -83,6 +84,7 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
   private dispatchDetails: boolean;
   private nextId = 4_200_000_001;
   private readonly protection: ProtectionRules;
+  private readonly pushes: PushSimulator;
 
   private constructor(
     private readonly server: Server,
@@ -104,6 +106,10 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
       options.app,
     );
     this.webhook = options.webhook ? new WebhookSender(options.webhook) : undefined;
+    this.pushes = new PushSimulator(
+      () => ({ api: this.url, html: options.htmlUrl ?? 'https://github.com' }),
+      this.webhook,
+    );
     const timing = { queuedMs: 500, inProgressMs: 2000, ...options.timing };
     this.protection = new ProtectionRules(
       new Set(
@@ -270,6 +276,11 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     return commit.sha;
   }
 
+  /** A push (§15): a new commit on `branch`, CI pending, then green (or red) after `ciMs`, with webhooks. */
+  push(repo: string, message: string, options: PushOptions = {}): string {
+    return this.pushes.push(this.repoOrThrow(repo), message, options);
+  }
+
   /** The SHAs of `branch` (default main), newest first. */
   history(repo: string, branch = 'main'): string[] {
     const record = this.repoOrThrow(repo);
@@ -387,6 +398,7 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
 
   async close(): Promise<void> {
     this.engine.close();
+    this.pushes.close();
     this.removeAllListeners();
     await this.webhook?.drain();
     await new Promise<void>((resolve) => {

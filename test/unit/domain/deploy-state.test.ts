@@ -24,6 +24,7 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
     supersede: 'superseded',
     cancel: 'cancelled',
     lapse: 'expired',
+    schedule: 'scheduled',
   },
   queued: {
     release: 'requested',
@@ -57,6 +58,7 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
   rejected: {},
   expired: {},
   superseded: {},
+  scheduled: { fire: 'requested', unschedule: 'cancelled' },
 };
 
 const pairs = DEPLOY_STATES.flatMap((state) =>
@@ -83,6 +85,10 @@ describe('deploy state machine', () => {
         'start',
         'succeed',
         'supersede',
+        // Scheduled deploys (§15).
+        'schedule',
+        'fire',
+        'unschedule',
       ].sort(),
     );
   });

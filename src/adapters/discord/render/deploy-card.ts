@@ -40,6 +40,7 @@ const STATE_LABEL: Record<DeployState, string> = {
   rejected: '⛔ Rejected',
   expired: '⌛ Expired — nobody approved in time',
   superseded: '↪️ Superseded by a newer request',
+  scheduled: '🗓️ Scheduled — gates and approval are checked when it fires',
 };
 
 function color(deploy: Deploy): number {
@@ -56,6 +57,7 @@ function color(deploy: Deploy): number {
       return COLORS.muted;
     case 'awaiting_approval':
     case 'queued':
+    case 'scheduled':
       return COLORS.pending;
     default:
       return COLORS.neutral;
@@ -71,15 +73,24 @@ export interface DeployCardContext {
   readonly approval?: Approval;
   /** Where commit links point (https://github.com for real GitHub). */
   readonly webBase?: string;
+  /** Whether the deploy's env needs an approval (a scheduled request then offers Approve in advance). */
+  readonly needsApproval?: boolean;
 }
 
-function buttonsFor(deploy: Deploy): APIButtonComponent[] {
+function buttonsFor(deploy: Deploy, needsApproval: boolean): APIButtonComponent[] {
   const id = deploy.id;
   switch (deploy.state) {
     case 'awaiting_approval':
       return [
         button('Approve', DEPLOY_BUTTONS.approve, id, ButtonStyle.Success),
         button('Reject', DEPLOY_BUTTONS.reject, id, ButtonStyle.Danger),
+      ];
+    case 'scheduled':
+      return [
+        ...(needsApproval && !deploy.preApproval
+          ? [button('Approve in advance', DEPLOY_BUTTONS.approve, id, ButtonStyle.Success)]
+          : []),
+        button('Cancel', DEPLOY_BUTTONS.cancel, id, ButtonStyle.Secondary),
       ];
     case 'queued':
       return [
@@ -177,6 +188,19 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
   fields.push(...approvalFields(context.approval));
   if (deploy.approvedBy)
     fields.push({ name: 'Approved by', value: userText(deploy.approvedBy.name, 100), inline: true });
+  // Scheduled deploys (§15).
+  if (deploy.scheduledFor)
+    fields.push({ name: 'Scheduled for', value: discordTime(deploy.scheduledFor, 'F'), inline: true });
+  if (deploy.preApproval) {
+    const bound = deploy.preApproval.sha === deploy.sha;
+    fields.push({
+      name: bound ? 'Approved in advance' : 'Approval in advance (void)',
+      value: `${userText(deploy.preApproval.by.name, 100)} for \`${shortSha(deploy.preApproval.sha)}\`${bound ? '' : ' — the ref moved'}`,
+      inline: true,
+    });
+  }
+  if (deploy.promotionOf)
+    fields.push({ name: 'Promotion of', value: `staging deploy ${deploy.promotionOf}`, inline: true });
   if (deploy.override) {
     fields.push({
       name: '🚨 Freeze override',
@@ -202,7 +226,7 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     footer: { text: `Deploy ${deploy.id}${deploy.emergency ? ' · emergency' : ''}` },
     timestamp: deploy.updatedAt.toISOString(),
   };
-  const row = buttonsFor(deploy);
+  const row = buttonsFor(deploy, context.needsApproval ?? false);
   // An emergency rollback dispatched without approval is owed an R5's acknowledgement (its approver).
   if (
     deploy.emergency &&

@@ -1,7 +1,7 @@
 import type { Progress } from '../../../domain/progress.js';
 import { userText } from '../../../domain/text.js';
 import type { MessageView } from '../command.js';
-import { errorView } from './common.js';
+import { discordTime, errorView } from './common.js';
 
 function cardLink(progress: Progress, guildId?: string): string {
   const { channelId, messageId } = progress.deploy;
@@ -43,5 +43,11 @@ export function renderProgress(progress: Progress, guildId?: string): MessageVie
     }
     case 'lost-race':
       return errorView(`Deploy ${d.id} was changed by someone else at the same moment; see its card.`);
+    case 'scheduled':
+      return {
+        content: `🗓️ Scheduled ${what} for ${d.scheduledFor ? discordTime(d.scheduledFor, 'F') : '?'}${
+          d.preApproval ? `, approved in advance by ${userText(d.preApproval.by.name, 100)}` : ''
+        }. Gates${d.preApproval ? '' : ' and approval'} are checked when it fires; \`/schedule cancel id:${d.id}\` withdraws it.${cardLink(progress, guildId)}`,
+      };
   }
 }
