@@ -50,12 +50,15 @@ export interface AnalysisVerdict {
   readonly reason: string;
 }
 
-/** 5xx ratio > 1 % or p95 latency > 2 s over 5 minutes fails (the defaults of the source documents). */
+/**
+ * 5xx ratio > 1 % or p95 latency > 2 s over 5 minutes fails (the defaults of the source documents). A service
+ * with no 5xx series yet has a ratio of 0 (`or vector(0)`); one with no traffic at all has no data.
+ */
 export const DEFAULT_ANALYSIS_QUERIES: readonly AnalysisQuery[] = [
   {
     name: 'error-rate',
     query:
-      'sum(rate(http_requests_total{service="$service",env="$env",code=~"5.."}[5m])) / sum(rate(http_requests_total{service="$service",env="$env"}[5m]))',
+      '(sum(rate(http_requests_total{service="$service",env="$env",code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{service="$service",env="$env"}[5m]))',
     threshold: 0.01,
     op: '>',
   },
