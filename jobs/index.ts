@@ -10,6 +10,7 @@ import { freezePlan } from './freeze-plan.js';
 import { offerQueuedJob } from './offer-queued.js';
 import { trackRuns } from './track-runs.js';
 import { verifyDeploy } from './verify-deploy.js';
+import { rolloutTick } from './rollout-tick.js';
 
 /** Every durable job, listed explicitly. */
 export const jobs: readonly RegisteredJob[] = [
@@ -25,4 +26,6 @@ export const jobs: readonly RegisteredJob[] = [
   emergencyAck,
   nightlySmoke,
   nightlySmokeCheck,
+  // Progressive rollout (§15).
+  rolloutTick,
 ];

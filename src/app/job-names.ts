@@ -10,3 +10,5 @@ export const OUTBOX_JOB = 'deploy-outbox';
 export const NIGHTLY_SMOKE_JOB = 'nightly-smoke';
 /** One look at a night's smoke runs; schedules the next until the night concludes. */
 export const NIGHTLY_SMOKE_CHECK_JOB = 'nightly-smoke-check';
+/** A progressive rollout's timer: one tick of its pause and analysis (§15). */
+export const ROLLOUT_JOB = 'rollout-tick';

@@ -165,3 +165,9 @@ export function canVerify(actor: RoleActor, roles: RoleIds): Permission {
 export function canView(_actor: RoleActor, _roles: RoleIds): Permission {
   return ALLOWED;
 }
+
+// Progressive rollout (§15).
+/** Promote, Pause/Resume or Abort a rollout from its card: R4 or R5 (audited). */
+export function canControlRollout(actor: RoleActor, roles: RoleIds): Permission {
+  return isR4OrR5(actor, roles) ? ALLOWED : deny('You need the R4 or R5 role to control a rollout');
+}

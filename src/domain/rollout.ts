@@ -13,6 +13,8 @@ export interface RolloutProgress {
   readonly steps: readonly number[];
   /** Index into `steps` of the step dispatched (or live) now. */
   readonly step: number;
+  /** When the current step was owed its dispatch: its run is looked for from then on. */
+  readonly stepAt?: Date;
   /** When the current step's run succeeded: the pause starts then. */
   readonly liveAt?: Date;
   /** When the next step is due (end of the pause); Promote sets it to now. */
@@ -49,8 +51,8 @@ export function isFinalStep(rollout: RolloutProgress): boolean {
 }
 
 /** The rollout as it starts: the first step, nothing measured. */
-export function firstStep(spec: RolloutSpec): RolloutProgress {
-  return { steps: [...spec.steps], step: 0 };
+export function firstStep(spec: RolloutSpec, now: Date): RolloutProgress {
+  return { steps: [...spec.steps], step: 0, stepAt: now };
 }
 
 /** The current step went live: its pause starts now and its analysis is empty. */
@@ -58,6 +60,7 @@ export function stepLive(rollout: RolloutProgress, spec: RolloutSpec, now: Date)
   return {
     steps: rollout.steps,
     step: rollout.step,
+    ...(rollout.stepAt ? { stepAt: rollout.stepAt } : {}),
     ...(rollout.paused ? { paused: rollout.paused } : {}),
     liveAt: now,
     nextAt: new Date(now.getTime() + spec.pause),
@@ -65,9 +68,21 @@ export function stepLive(rollout: RolloutProgress, spec: RolloutSpec, now: Date)
   };
 }
 
-/** The next step, to be dispatched. */
-export function nextStep(rollout: RolloutProgress): RolloutProgress {
-  return { steps: rollout.steps, step: Math.min(rollout.step + 1, rollout.steps.length - 1) };
+/** The next step, to be dispatched (a pause, a promotion and the analysis belong to the step before). */
+export function nextStep(rollout: RolloutProgress, now: Date): RolloutProgress {
+  return { steps: rollout.steps, step: Math.min(rollout.step + 1, rollout.steps.length - 1), stepAt: now };
+}
+
+/** The rollout without its pause (Resume). */
+export function resumed(rollout: RolloutProgress): RolloutProgress {
+  const { paused: _paused, ...rest } = rollout;
+  return rest;
+}
+
+/** Whether a measurement is due: none yet, or the last one is at least half an interval old (a duplicate tick). */
+export function measurementDue(rollout: RolloutProgress, interval: number, now: Date): boolean {
+  const last = rollout.measurements?.at(-1);
+  return !last || now.getTime() - new Date(last.at).getTime() >= interval / 2;
 }
 
 export type RolloutDecision =

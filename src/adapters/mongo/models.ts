@@ -92,6 +92,8 @@ const deploySchema = new Schema(
     effects: Schema.Types.Mixed,
     outbox: Boolean,
     outboxClaim: Schema.Types.Mixed,
+    // A progressive rollout (domain/rollout.ts): steps, current step, pause, analysis measurements.
+    rollout: Schema.Types.Mixed,
     rev: { type: Number, required: true },
   },
   options,

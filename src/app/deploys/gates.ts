@@ -81,7 +81,7 @@ export async function checkGates(
     maintenanceState(repos.settings),
     repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
     repos.locks.list({ service: deploy.service, env: deploy.env }),
-    repos.deploys.findByStates(['approved', 'dispatched', 'running'], {
+    repos.deploys.findByStates(['approved', 'dispatched', 'running', 'rolling_out'], {
       service: deploy.service,
       env: deploy.env,
     }),

@@ -9,6 +9,8 @@ import { dispatchEffect } from './dispatch.js';
 import { createDeploymentEffect, createTagEffect, finalDeploymentStatus } from './github-effects.js';
 import { annotate } from './transition.js';
 import type { EffectContext } from './worker.js';
+import { rollBackRollout } from '../rollout/abort.js';
+import { dispatchRolloutStep, scheduleRolloutTimer } from '../rollout/steps.js';
 
 /**
  * What each effect does (the table of which change owes which effect is domain/deploy-effects.ts). Every
@@ -82,6 +84,16 @@ export async function performEffect(deps: AppDeps, context: EffectContext): Prom
       return 'done';
     case 'finished':
       deps.events.finished(deploy.service, deploy.env, deploy.state);
+      return 'done';
+    // Progressive rollout (§15).
+    case 'rolloutTimer':
+      await scheduleRolloutTimer(deps, deploy);
+      return 'done';
+    case 'rolloutDispatch':
+      await dispatchRolloutStep(deps, deploy, { inDoubt, attempts: effect.attempts });
+      return 'done';
+    case 'rolloutRollback':
+      await rollBackRollout(deps, deploy);
       return 'done';
   }
 }

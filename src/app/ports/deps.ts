@@ -2,6 +2,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import type { GitHubPort, Run } from './github.js';
+import type { MetricsProvider } from './metrics.js';
 import type { DeployNotifier } from './notifier.js';
 import type { Repositories } from './repositories.js';
 
@@ -53,6 +54,8 @@ export interface AppDeps {
   readonly health: HealthChecker;
   /** Counts deploy markers and outcomes (Prometheus in production). */
   readonly events: DeployEvents;
+  /** Where rollout and verification analysis read metrics (§15); absent: every analysis fails closed. */
+  readonly metrics?: MetricsProvider;
 }
 
 /** What the flow reports for metrics; the HTTP adapter turns it into Prometheus counters. */

@@ -47,15 +47,32 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
     supersede: 'superseded',
     cancel: 'cancelled',
     fail: 'failed',
+    dispatchStep: 'dispatched',
+    abortRollout: 'failed',
   },
-  dispatched: { start: 'running', succeed: 'succeeded', fail: 'failed', cancel: 'cancelled' },
-  running: { succeed: 'succeeded', fail: 'failed', cancel: 'cancelled' },
+  dispatched: {
+    start: 'running',
+    succeed: 'succeeded',
+    fail: 'failed',
+    cancel: 'cancelled',
+    completeStep: 'rolling_out',
+    abortRollout: 'failed',
+  },
+  running: {
+    succeed: 'succeeded',
+    fail: 'failed',
+    cancel: 'cancelled',
+    completeStep: 'rolling_out',
+    abortRollout: 'failed',
+  },
   succeeded: {},
   failed: {},
   cancelled: {},
   rejected: {},
   expired: {},
   superseded: {},
+  // A progressive rollout's pause between steps: only the next step or an abort leave it.
+  rolling_out: { advanceStep: 'approved', abortRollout: 'failed' },
 };
 
 const pairs = DEPLOY_STATES.flatMap((state) =>
@@ -81,6 +98,10 @@ describe('deploy state machine', () => {
         'start',
         'succeed',
         'supersede',
+        'completeStep',
+        'advanceStep',
+        'dispatchStep',
+        'abortRollout',
       ].sort(),
     );
   });
@@ -116,6 +137,7 @@ describe('deploy state machine', () => {
     ['rejected', 'terminal'],
     ['expired', 'terminal'],
     ['superseded', 'terminal'],
+    ['rolling_out', 'active'],
   ] as const)('%s is %s', (state, kind) => {
     expect(isPending(state)).toBe(kind === 'pending');
     expect(isActive(state)).toBe(kind === 'active');

@@ -5,7 +5,9 @@ import {
   decideRollout,
   firstStep,
   isFinalStep,
+  measurementDue,
   nextStep,
+  resumed,
   nextTickAt,
   stepLive,
   stepsProblem,
@@ -36,26 +38,43 @@ describe('rollout steps', () => {
   });
 
   it('walks the steps with their traffic share', () => {
-    let rollout = firstStep(spec);
+    let rollout = firstStep(spec, now);
     expect(trafficOf(rollout)).toBe(5);
     expect(isFinalStep(rollout)).toBe(false);
-    rollout = nextStep(nextStep(nextStep(rollout)));
+    rollout = nextStep(nextStep(nextStep(rollout, now), now), now);
     expect(trafficOf(rollout)).toBe(100);
     expect(isFinalStep(rollout)).toBe(true);
-    expect(nextStep(rollout).step).toBe(3);
+    expect(nextStep(rollout, now).step).toBe(3);
   });
 
   it('starts the pause and an empty analysis when a step goes live, keeping a pause by a person', () => {
-    const live = stepLive({ ...firstStep(spec), paused: { by: 'bob', reason: 'look' } }, spec, now);
+    const live = stepLive({ ...firstStep(spec, now), paused: { by: 'bob', reason: 'look' } }, spec, now);
     expect(live.nextAt).toEqual(later(60_000));
     expect(live.measurements).toEqual([]);
     expect(live.paused?.by).toBe('bob');
-    expect(stepLive(firstStep(spec), spec, now).paused).toBeUndefined();
+    expect(stepLive(firstStep(spec, now), spec, now).paused).toBeUndefined();
+  });
+});
+
+describe('resume and measurement spacing', () => {
+  it('Resume drops only the pause', () => {
+    const live = { ...stepLive(firstStep(spec, now), spec, now), paused: { by: 'bob', reason: 'x' } };
+    const back = resumed(live);
+    expect(back.paused).toBeUndefined();
+    expect(back.nextAt).toEqual(live.nextAt);
+  });
+
+  it('measures at once, then not again within half an interval (a duplicate tick)', () => {
+    const live = stepLive(firstStep(spec, now), spec, now);
+    expect(measurementDue(live, 10_000, now)).toBe(true);
+    const once = { ...live, measurements: [m('successful')] };
+    expect(measurementDue(once, 10_000, later(4_000))).toBe(false);
+    expect(measurementDue(once, 10_000, later(5_000))).toBe(true);
   });
 });
 
 describe('decideRollout', () => {
-  const live = stepLive(firstStep(spec), spec, now);
+  const live = stepLive(firstStep(spec, now), spec, now);
 
   it('waits for the end of the pause, then for the analysis, then advances', () => {
     expect(decideRollout({ rollout: live, spec, now })).toEqual({ kind: 'wait', until: later(60_000) });
@@ -99,7 +118,7 @@ describe('decideRollout', () => {
 
   it('without analysis only the pause counts', () => {
     const plain: RolloutSpec = { steps: [50, 100], pause: 1000 };
-    const rollout = stepLive(firstStep(plain), plain, now);
+    const rollout = stepLive(firstStep(plain, now), plain, now);
     expect(analysisVerdict(rollout, plain).phase).toBe('successful');
     expect(decideRollout({ rollout, spec: plain, now: later(1000) }).kind).toBe('advance');
     expect(nextTickAt(rollout, plain, now)).toEqual(later(1000));

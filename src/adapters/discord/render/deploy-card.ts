@@ -11,6 +11,7 @@ import type { Approval, Deploy, DeployState } from '../../../domain/model.js';
 import { shortSha, userText } from '../../../domain/text.js';
 import { customId, type MessageView } from '../command.js';
 import { COLORS, discordTime } from './common.js';
+import { rolloutButtons, rolloutFields } from './rollout.js';
 
 /** Button actions on deploy cards (custom_id = `<action>:<deploy id>`). */
 export const DEPLOY_BUTTONS = {
@@ -39,6 +40,7 @@ const STATE_LABEL: Record<DeployState, string> = {
   rejected: '⛔ Rejected',
   expired: '⌛ Expired — nobody approved in time',
   superseded: '↪️ Superseded by a newer request',
+  rolling_out: '🟡 Rolling out — a step is live, the next one waits',
 };
 
 function color(deploy: Deploy): number {
@@ -106,6 +108,8 @@ function buttonsFor(deploy: Deploy): APIButtonComponent[] {
       if (deploy.verification === 'pending')
         return [button('Verified', DEPLOY_BUTTONS.verify, id, ButtonStyle.Success)];
       return [];
+    case 'rolling_out':
+      return rolloutButtons(deploy);
     default:
       return [];
   }
@@ -177,6 +181,8 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
       inline: true,
     });
   }
+
+  fields.push(...rolloutFields(deploy));
 
   const embed: APIEmbed = {
     title: `${kind} ${deploy.service} → ${deploy.env}`,
