@@ -30,6 +30,7 @@ import { ConfigError, githubCredentialsOf, loadConfig, MISSING_GITHUB_CREDENTIAL
 import { systemClock } from './domain/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { botVersion } from './version.js';
+import { PrometheusMetrics } from './adapters/prometheus/client.js';
 
 /** Everything a running instance holds, so it can be stopped in order. */
 export interface RunningApp {
@@ -118,6 +119,7 @@ export async function main(
     if (!depsRef.current) throw new Error('deps are not wired yet');
     return depsRef.current;
   }, performEffect);
+  const prometheusUrl = config.env.PROMETHEUS_URL ?? config.metrics.prometheusUrl;
   const deps: AppDeps = {
     config,
     clock: systemClock,
@@ -142,6 +144,8 @@ export async function main(
       markerPosted: (service, env) => metrics.deployMarkers.inc({ service, env }),
       finished: (service, env, outcome) => metrics.deployOutcomes.inc({ service, env, outcome }),
     },
+    // Rollout and verification analysis (§15, §8); without a Prometheus every analysis fails closed.
+    ...(prometheusUrl ? { metrics: new PrometheusMetrics(prometheusUrl) } : {}),
   };
 
   depsRef.current = deps;

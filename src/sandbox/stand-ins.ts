@@ -11,6 +11,7 @@ import {
   type SandboxServices,
   type ServiceRoute,
 } from './services.js';
+import { findPrometheus, LocalPrometheus } from './prometheus.js';
 
 /** Fixed identities of the sandbox bot: nothing here is a secret, the servers they open run on 127.0.0.1. */
 export const SANDBOX_APP_ID = '990000000000000900';
@@ -41,6 +42,11 @@ export interface StandInsOptions {
   githubAuth?: 'token' | 'app';
   /** App mode: how long an installation token lives (GitHub: an hour). */
   installationTokenTtlMs?: number;
+  /**
+   * Start a real Prometheus scraping the services (rollout analysis, §15) when one is installed: `true`
+   * (npm start), `'require'` (a test that needs it: throws without it), or off (default).
+   */
+  prometheus?: boolean | 'require';
 }
 
 export interface StandIns {
@@ -51,6 +57,8 @@ export interface StandIns {
   readonly github: LocalGitHub;
   readonly services: SandboxServices;
   readonly mongo: RunningMongo;
+  /** The real Prometheus scraping the services, when one was started. */
+  readonly prometheus?: LocalPrometheus;
   /** Closes everything in reverse order of start. */
   stop(): Promise<void>;
 }
@@ -83,6 +91,16 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
   try {
     const services = await startServices(routes, healthPort, options.configFile);
     stops.push(() => services.close());
+    // Progressive rollouts (§15) read metrics from a real Prometheus scraping the services' synthetic traffic.
+    let prometheus: LocalPrometheus | undefined;
+    if (options.prometheus && (options.prometheus === 'require' || findPrometheus())) {
+      const started = await LocalPrometheus.start({
+        targets: [new URL(services.url).host],
+        scrapeInterval: '1s',
+      });
+      prometheus = started;
+      stops.push(() => started.stop());
+    }
 
     const mongo = await startMongo({
       mongodbUri: options.mongoUri,
@@ -162,8 +180,18 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       PORT: String(options.httpPort ?? 0),
       CONFIG_FILE: options.configFile,
       LOG_LEVEL: options.logLevel ?? 'info',
+      ...(prometheus ? { PROMETHEUS_URL: prometheus.url } : {}),
     };
-    return { env, config, discord, github, services, mongo, stop: stopAll };
+    return {
+      env,
+      config,
+      discord,
+      github,
+      services,
+      mongo,
+      ...(prometheus ? { prometheus } : {}),
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
