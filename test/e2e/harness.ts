@@ -51,6 +51,8 @@ export interface E2EOptions {
   mongoUri?: string;
   /** The bot authenticates as a GitHub App instead of with a token; tokens live this long when given. */
   githubApp?: { installationTokenTtlMs?: number };
+  /** A real Prometheus scrapes the sandbox services (rollout analysis, §15). */
+  prometheus?: boolean;
 }
 
 export interface E2EBot {
@@ -117,6 +119,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       httpPort,
       logLevel: 'info',
       ...(options.runTiming ? { runTiming: options.runTiming } : {}),
+      ...(options.prometheus ? { prometheus: 'require' as const } : {}),
       ...(options.githubApp
         ? {
             githubAuth: 'app' as const,
