@@ -48,13 +48,14 @@ export async function abortRollout(
  */
 export async function rollBackRollout(deps: AppDeps, deploy: Deploy): Promise<void> {
   const reason = deploy.outcomeReason ?? 'the rollout failed';
-  await lockFaulty(deps, deploy, reason, SYSTEM_ACTOR);
   const recent = await deps.repos.deploys.history({ service: deploy.service, env: deploy.env, limit: 50 });
   const existing = recent.find((d) => d.kind === 'rollback' && d.rollbackOf === deploy.id);
   if (existing) {
     if (existing.state === 'requested') await takeOn(deps, existing);
     return;
   }
+  // Not again once the rollback exists: its success releases the lock, and a retry must not take it back.
+  await lockFaulty(deps, deploy, reason, SYSTEM_ACTOR);
   const goal = await deps.repos.deploys.lastSucceeded(deploy.service, deploy.env, {
     verifiedOnly: true,
     before: deploy.createdAt,
