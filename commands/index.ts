@@ -13,6 +13,7 @@ import { history } from './history.js';
 import { rollback } from './rollback.js';
 import { smoke } from './smoke.js';
 import { verificationButtons } from './verification-buttons.js';
+import { rolloutButtons } from './rollout-buttons.js';
 import { maintenance } from './maintenance.js';
 import { overrideButtons, overrideModals } from './override.js';
 import { lock } from './lock.js';
@@ -48,6 +49,8 @@ export const buttons: readonly ButtonDefinition[] = [
   ...deployButtons,
   ...overrideButtons,
   ...verificationButtons,
+  // Progressive rollout (§15).
+  ...rolloutButtons,
 ];
 
 /** Modals by action. */

@@ -15,6 +15,7 @@ import { statusBoard, statusBoardCheck } from './status-board.js';
 // Continuous delivery and scheduled deploys (§15).
 import { continuousDeliveryPoll } from './continuous-delivery-poll.js';
 import { scheduleFire } from './schedule-fire.js';
+import { rolloutTick } from './rollout-tick.js';
 
 /** Every durable job, listed explicitly. */
 export const jobs: readonly RegisteredJob[] = [
@@ -37,4 +38,6 @@ export const jobs: readonly RegisteredJob[] = [
   statusBoardCheck,
   scheduleFire,
   continuousDeliveryPoll,
+  // Progressive rollout (§15).
+  rolloutTick,
 ];

@@ -30,6 +30,19 @@ if (!process.env.MONGODB_URI && hasJava && !hasJars) {
   run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], serverDir);
 }
 
+// Rollout analysis tests and the sandbox's rollouts need a real Prometheus: install it on CI when we may.
+const hasPrometheus = existsSync(process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!hasPrometheus && isRoot && process.env.CI && existsSync('/usr/bin/apt-get')) {
+  console.error('setup: installing Prometheus (apt-get install prometheus)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env }).status;
+  if (apt(['install', '-y', '--no-install-recommends', 'prometheus']) !== 0) {
+    apt(['update']);
+    apt(['install', '-y', '--no-install-recommends', 'prometheus']);
+  }
+}
+
 // `npm start` needs neither tool, so only the test run waits for them (Syft builds for minutes the first time).
 if (process.argv.includes('--go-tools') && !ensureGoTools()) process.exit(1);
 

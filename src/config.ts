@@ -4,6 +4,8 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
+import { DEFAULT_ANALYSIS_QUERIES } from './domain/analysis.js';
+import { stepsProblem } from './domain/rollout.js';
 import { validateCron } from './domain/freeze-windows.js';
 
 /** A configuration problem: one line per problem, each naming its path. Never carries a secret's value. */
@@ -40,8 +42,65 @@ const cron = z.string().superRefine((text, ctx) => {
 export const CHECKLIST_ITEM_MAX = 120;
 const envName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
 
+// Progressive rollouts and metric analysis (§15, §8).
+const analysisQuerySchema = z.strictObject({
+  name: z.string().regex(/^[\w.-]{1,60}$/, 'must be letters, digits, "_", "." or "-" (at most 60)'),
+  /** PromQL; `$service` and `$env` are replaced by the deploy's. */
+  query: z.string().min(1).max(2000),
+  threshold: z.number(),
+  /** The measurement fails when `value op threshold`. */
+  op: z.enum(['>', '<']),
+});
+const analysisSchema = z
+  .strictObject({
+    queries: z
+      .array(analysisQuerySchema)
+      .min(1)
+      .max(10)
+      .default(() => DEFAULT_ANALYSIS_QUERIES.map((query) => ({ ...query }))),
+    interval: duration.prefault('1m'),
+    count: z.number().int().min(1).max(100).default(5),
+    failureLimit: z.number().int().min(0).default(0),
+  })
+  .superRefine((analysis, ctx) => {
+    if (analysis.failureLimit >= analysis.count) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failureLimit'],
+        message: 'must be below count, or it never fails',
+      });
+    }
+    const names = analysis.queries.map((q) => q.name);
+    names.forEach((name, index) => {
+      if (names.indexOf(name) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['queries', index, 'name'], message: 'duplicate query name' });
+      }
+    });
+  });
+const rolloutSchema = z.strictObject({
+  steps: z
+    .array(z.number())
+    .default([5, 25, 50, 100])
+    .superRefine((steps, ctx) => {
+      const problem = stepsProblem(steps);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  pause: duration.prefault('5m'),
+  analysis: analysisSchema.prefault({}),
+});
+const envVerificationSchema = z.strictObject({
+  /** The same metric checks during the verification window (§8). */
+  analysis: analysisSchema.optional(),
+  /** A breach rolls back at once (to the last verified version), beside locking the env as faulty. */
+  autoRollback: z.boolean().default(false),
+});
+
 const environmentSchema = z.strictObject({
   name: envName,
+  /** Opt-in progressive rollout (§15): one dispatch per step with input `traffic`. */
+  rollout: rolloutSchema.optional(),
+  /** Per-env verification extras (§8): metric analysis in the window. */
+  verification: envVerificationSchema.optional(),
   healthUrl: z.url({ protocol: /^https?$/, error: 'Invalid URL' }).optional(),
   requiresApproval: z.boolean().optional(),
   /** The GitHub Deployment environment name; defaults to the env name. */
@@ -198,6 +257,10 @@ const fileSchema = z
       .optional(),
     /** Continuous delivery (§15): how often the default branches are polled when no webhook came. */
     continuousDelivery: z.strictObject({ pollInterval: duration.prefault('60s') }).prefault({}),
+    /** Where rollout and verification analysis read metrics (a Prometheus HTTP API); PROMETHEUS_URL wins. */
+    metrics: z
+      .strictObject({ prometheusUrl: z.url({ protocol: /^https?$/, error: 'Invalid URL' }).optional() })
+      .prefault({}),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.services).length === 0) {
@@ -267,6 +330,8 @@ const envSchema = z
     INSTANCE_ID: z.string().min(1).optional(),
     /** Bearer token of the web status page (§17); overrides `web.token`. */
     STATUS_PAGE_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** The Prometheus HTTP API for rollout analysis (the sandbox's own Prometheus); overrides the file. */
+    PROMETHEUS_URL: z.url().optional(),
   })
   .superRefine((env, ctx) => {
     const app = [env.GITHUB_APP_ID, env.GITHUB_APP_PRIVATE_KEY, env.GITHUB_APP_INSTALLATION_ID];
@@ -293,6 +358,8 @@ export type EnvConfig = z.output<typeof envSchema>;
 export type ServiceConfig = FileConfig['services'][string];
 export type EnvironmentConfig = ServiceConfig['environments'][number];
 export type FreezeWindowConfig = FileConfig['freezeWindows'][number];
+export type RolloutConfig = NonNullable<EnvironmentConfig['rollout']>;
+export type AnalysisConfig = RolloutConfig['analysis'];
 export interface Config extends FileConfig {
   readonly env: EnvConfig;
   readonly configFile: string;

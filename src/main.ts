@@ -32,6 +32,7 @@ import { ConfigError, githubCredentialsOf, loadConfig, MISSING_GITHUB_CREDENTIAL
 import { systemClock } from './domain/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { botVersion } from './version.js';
+import { PrometheusMetrics } from './adapters/prometheus/client.js';
 
 /** Everything a running instance holds, so it can be stopped in order. */
 export interface RunningApp {
@@ -120,6 +121,7 @@ export async function main(
     if (!depsRef.current) throw new Error('deps are not wired yet');
     return depsRef.current;
   }, performEffect);
+  const prometheusUrl = config.env.PROMETHEUS_URL ?? config.metrics.prometheusUrl;
   const deps: AppDeps = {
     config,
     clock: systemClock,
@@ -146,6 +148,8 @@ export async function main(
     },
     // The pinned status board (§17).
     board: createStatusBoardPoster({ rest: discordRest, log: log.child({ component: 'status-board' }) }),
+    // Rollout and verification analysis (§15, §8); without a Prometheus every analysis fails closed.
+    ...(prometheusUrl ? { metrics: new PrometheusMetrics(prometheusUrl) } : {}),
   };
 
   depsRef.current = deps;

@@ -19,3 +19,5 @@ export const STATUS_BOARD_CHECK_JOB = 'status-board-check';
 export const SCHEDULE_FIRE_JOB = 'schedule-fire';
 /** Continuous delivery (§15): polls the default branches of opted-in services (the webhook's fallback). */
 export const CONTINUOUS_DELIVERY_POLL_JOB = 'continuous-delivery-poll';
+/** A progressive rollout's timer: one tick of its pause and analysis (§15). */
+export const ROLLOUT_JOB = 'rollout-tick';

@@ -5,6 +5,10 @@ import { VERIFY_JOB } from './job-names.js';
 import type { AppDeps, HealthResult } from './ports/deps.js';
 import { loadDeploy, rolesFor, targetOf } from './deploys/context.js';
 import { annotate } from './pipeline/transition.js';
+import { judgeAnalysis, type AnalysisVerdict, type Measurement } from '../domain/analysis.js';
+import { measurementDue } from '../domain/rollout.js';
+import { measureQueries } from './rollout/measure.js';
+import { metricsOf, verificationAnalysisOf } from './rollout/plan.js';
 
 export { VERIFY_JOB } from './job-names.js';
 
@@ -31,6 +35,8 @@ export interface VerificationState {
   readonly health?: HealthResult;
   readonly wrongVersionInRow: number;
   readonly smoke?: { readonly runId?: number; readonly url?: string; readonly state: SmokeRunState };
+  /** The env's metric analysis in the window (§8, §15), when it configures one. */
+  readonly measurements?: readonly Measurement[];
 }
 
 export type { HealthResult } from './ports/deps.js';
@@ -52,8 +58,11 @@ export function judgeVerification(input: {
   readonly smoke?: SmokeRunState | undefined;
   readonly confirmedBy?: string | undefined;
   readonly autoVerify: boolean;
+  /** The metric analysis so far, when the env configures one: a breach is faulty at once. */
+  readonly analysis?: AnalysisVerdict | undefined;
 }): Judgement {
   if (input.smoke === 'red') return { outcome: 'faulty', reason: 'The smoke workflow failed.' };
+  if (input.analysis?.phase === 'failed') return { outcome: 'faulty', reason: input.analysis.reason };
   if (input.wrongVersionInRow >= WRONG_VERSION_CHECKS) {
     return {
       outcome: 'faulty',
@@ -62,7 +71,8 @@ export function judgeVerification(input: {
   }
   const healthOk = !input.hasHealthUrl || input.health?.ok === true;
   const smokeOk = input.smoke === undefined || input.smoke === 'green';
-  const checksOk = healthOk && smokeOk;
+  const analysisOk = input.analysis === undefined || input.analysis.phase === 'successful';
+  const checksOk = healthOk && smokeOk && analysisOk;
   if (checksOk && input.confirmedBy) {
     return { outcome: 'verified', reason: `Confirmed by ${input.confirmedBy}; automatic checks passed.` };
   }
@@ -74,6 +84,9 @@ export function judgeVerification(input: {
     };
   }
   if (!smokeOk) return { outcome: 'faulty', reason: 'The smoke workflow did not finish within the window.' };
+  // Fail closed: an analysis that could not take all its measurements in the window is not a pass.
+  if (!analysisOk)
+    return { outcome: 'faulty', reason: 'The metric analysis did not finish within the window.' };
   if (input.autoVerify) return { outcome: 'verified', reason: 'Automatic checks passed (auto-verify).' };
   return { outcome: 'faulty', reason: 'Nobody confirmed the deploy with "Verified" within the window.' };
 }
@@ -186,8 +199,10 @@ export async function runVerificationCheck(
     }
   }
   const now = deps.clock.now();
+  const measurements = await measureIfDue(deps, deploy, state, now);
   const next: VerificationState = {
     ...state,
+    ...(measurements ? { measurements } : {}),
     checks: state.checks + 1,
     ...(health ? { health } : {}),
     wrongVersionInRow: health?.wrongVersion !== undefined ? state.wrongVersionInRow + 1 : 0,
@@ -203,8 +218,25 @@ export async function runVerificationCheck(
   return judgement;
 }
 
+/** The env's verification analysis (§8): one more measurement of its queries when one is due. */
+async function measureIfDue(
+  deps: AppDeps,
+  deploy: Deploy,
+  state: VerificationState,
+  now: Date,
+): Promise<readonly Measurement[] | undefined> {
+  const analysis = verificationAnalysisOf(deps, deploy);
+  if (!analysis) return undefined;
+  const so = state.measurements ?? [];
+  if (judgeAnalysis(analysis, so).phase !== 'running') return so;
+  if (!measurementDue({ steps: [], step: 0, measurements: so }, analysis.interval, now)) return so;
+  return [...so, ...(await measureQueries(metricsOf(deps), analysis.queries, deploy, now))];
+}
+
 async function judge(deps: AppDeps, deploy: Deploy, state: VerificationState): Promise<Judgement> {
+  const analysis = verificationAnalysisOf(deps, deploy);
   const judgement = judgeVerification({
+    analysis: analysis ? judgeAnalysis(analysis, state.measurements ?? []) : undefined,
     now: deps.clock.now(),
     endsAt: new Date(state.endsAt),
     hasHealthUrl: targetOf(deps, deploy).envConfig.healthUrl !== undefined,
@@ -251,7 +283,13 @@ async function conclude(deps: AppDeps, deploy: Deploy, judgement: Judgement): Pr
     'faulty',
     { verification: 'faulty', outcomeReason: `Verification failed: ${judgement.reason}` },
     { actor: SYSTEM_ACTOR, reason: judgement.reason },
-    [{ kind: 'progress', event: { kind: 'faulty', reason: judgement.reason } }],
+    [
+      { kind: 'progress', event: { kind: 'faulty', reason: judgement.reason } },
+      // `verification.autoRollback` (§8): back to the last verified version at once, as a failed rollout does.
+      ...(targetOf(deps, deploy).envConfig.verification?.autoRollback && deploy.kind === 'deploy'
+        ? [{ kind: 'rolloutRollback' as const }]
+        : []),
+    ],
   );
 }
 

@@ -8,6 +8,7 @@ import {
   type EffectSpec,
   type Verification,
 } from './model.js';
+import { trafficOf } from './rollout.js';
 
 /**
  * What a deploy owes the world after a change (§4, §6, §8), declared beside the state machine as Shopify's
@@ -49,6 +50,9 @@ export const LANE_OF: Record<EffectKind, Lane> = {
   protectionAnswer: 'github',
   promotion: 'flow',
   scheduleFire: 'flow',
+  rolloutTimer: 'flow',
+  rolloutDispatch: 'github',
+  rolloutRollback: 'flow',
 };
 
 /** The one card effect is re-armed by every change; other effects get a key of their own. */
@@ -152,7 +156,10 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
         { kind: 'finished' },
       ];
     case 'fail':
-      return ended('failure');
+      // A step run that failed after traffic already moved leaves a mixed fleet: roll back as on Abort.
+      return (after.rollout?.step ?? 0) > 0
+        ? [{ kind: 'rolloutRollback' }, ...ended('failure')]
+        : ended('failure');
     case 'cancel':
       return hadRun(after) ? ended('error') : [card, { kind: 'offerQueue' }];
     // Scheduled deploys (§15): the card says when; the fire job is armed in the same write.
@@ -161,8 +168,27 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
     case 'fire':
     case 'unschedule':
       return [card];
+    // Progressive rollout (§15).
+    case 'completeStep':
+      return [
+        card,
+        { kind: 'progress', event: { kind: 'stepLive', traffic: trafficNow(after) } },
+        { kind: 'rolloutTimer' },
+      ];
+    case 'advanceStep':
+      return [card, { kind: 'rolloutDispatch' }];
+    case 'dispatchStep':
+      return [card, { kind: 'progress', event: { kind: 'stepDispatched', traffic: trafficNow(after) } }];
+    case 'abortRollout':
+      // The rollback first: it must not wait behind the queue offer of the env it is about to fix.
+      return [{ kind: 'rolloutRollback' }, ...ended('failure')];
   }
 }
+
+function trafficNow(deploy: Deploy): number {
+  return deploy.rollout ? trafficOf(deploy.rollout) : 100;
+}
+
 
 // ---- Visibility (§17) ----
 
@@ -246,6 +272,14 @@ export const ANNOTATIONS = {
   },
   /** Scheduled deploys (§15): an R5 approved a scheduled request before it fired (once, bound to its SHA). */
   preApprove: { guard: { states: ['scheduled'], absent: ['preApproval'] }, action: 'deploy.preApproved' },
+  // Progressive rollout (§15): changes during the pause of a step.
+  /** An R4/R5 (or a freeze starting, or maintenance) paused it before the next step. */
+  pauseRollout: { guard: { states: ['rolling_out'] }, action: 'rollout.paused' },
+  resumeRollout: { guard: { states: ['rolling_out'] }, action: 'rollout.resumed' },
+  /** Promote: the rest of the pause (and of the analysis) is skipped. */
+  promoteRollout: { guard: { states: ['rolling_out'] }, action: 'rollout.promoted' },
+  /** One measurement of the step's analysis (the card shows each query's last value). */
+  analysisMeasured: { guard: { states: ['rolling_out'] }, action: 'rollout.analysis.measured' },
 } as const satisfies Record<string, { guard: DeployGuard; action: string }>;
 export type DeployAnnotation = keyof typeof ANNOTATIONS;
 
@@ -279,6 +313,12 @@ export function effectsOfAnnotation(
     case 'verificationStopped':
     case 'protectionApproved':
       return [];
+    case 'pauseRollout':
+    case 'analysisMeasured':
+      return [{ kind: 'card' }];
+    case 'resumeRollout':
+    case 'promoteRollout':
+      return [{ kind: 'card' }, { kind: 'rolloutTimer' }];
   }
 }
 

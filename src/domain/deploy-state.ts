@@ -48,6 +48,15 @@ export const TRANSITIONS = {
   fire: { from: ['scheduled'], to: 'requested' },
   /** `/schedule cancel`, before it fired. */
   unschedule: { from: ['scheduled'], to: 'cancelled' },
+  // Progressive rollout (§15): one run per step, a pause with analysis between them.
+  /** A step's run succeeded and more steps follow: the pause (and analysis) starts. */
+  completeStep: { from: ['dispatched', 'running'], to: 'rolling_out' },
+  /** The pause is over (or Promote) and the analysis passed: the next step is owed its dispatch. */
+  advanceStep: { from: ['rolling_out'], to: 'approved' },
+  /** The next step's workflow_dispatch was accepted. */
+  dispatchStep: { from: ['approved'], to: 'dispatched' },
+  /** The analysis failed, or an R4/R5 pressed Abort: it ends and rolls back at once. */
+  abortRollout: { from: ['rolling_out', 'approved', 'dispatched', 'running'], to: 'failed' },
 } as const satisfies Record<string, { readonly from: readonly DeployState[]; readonly to: DeployState }>;
 
 export type DeployEvent = keyof typeof TRANSITIONS;

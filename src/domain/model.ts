@@ -1,5 +1,6 @@
 /** The product's records, as plain data. Persistence lives in adapters/mongo; rules live beside this file. */
 import type { ErrorCode } from './errors.js';
+import type { RolloutProgress } from './rollout.js';
 
 export const DEPLOY_STATES = [
   'requested',
@@ -16,6 +17,8 @@ export const DEPLOY_STATES = [
   'superseded',
   // Continuous delivery and scheduled deploys (§15): a request stored to fire at its time.
   'scheduled',
+  // Progressive rollout (§15): a step is live and the deploy waits (pause, analysis) before the next one.
+  'rolling_out',
 ] as const;
 export type DeployState = (typeof DEPLOY_STATES)[number];
 
@@ -28,7 +31,7 @@ export const TERMINAL_STATES: readonly DeployState[] = [
   'superseded',
 ];
 /** States in which a deploy holds (or is about to hold) its service+env: only one at a time. */
-export const ACTIVE_STATES: readonly DeployState[] = ['approved', 'dispatched', 'running'];
+export const ACTIVE_STATES: readonly DeployState[] = ['approved', 'dispatched', 'running', 'rolling_out'];
 
 export type Verification = 'pending' | 'verified' | 'faulty';
 
@@ -110,6 +113,8 @@ export interface Deploy {
   readonly preApproval?: { readonly by: Actor; readonly sha: string; readonly at: Date };
   /** A promotion to prod (requested by `auto`): the staging deploy whose verification asked for it. */
   readonly promotionOf?: string;
+  /** A progressive rollout (§15): its steps, the current one, its pause and analysis. */
+  readonly rollout?: RolloutProgress;
   /** The outbox: what this deploy still owes (and did), by effect key. */
   readonly effects?: Readonly<Record<string, EffectRecord>>;
   /** True while an effect is pending: the durable worker's index. */
@@ -304,6 +309,13 @@ export const EFFECT_KINDS = [
   'promotion',
   /** A scheduled request's fire job, at its time. */
   'scheduleFire',
+  // Progressive rollout (§15).
+  /** The rollout's durable timer (pause and analysis ticks) for the current step. */
+  'rolloutTimer',
+  /** The workflow_dispatch of the next step, with input `traffic`; looked for first when in doubt. */
+  'rolloutDispatch',
+  /** The automatic rollback after a failed analysis or Abort: no approval, audited, R5s told. */
+  'rolloutRollback',
 ] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
@@ -321,7 +333,14 @@ export type ProgressEvent =
   | { readonly kind: 'confirmed'; readonly by: string }
   | { readonly kind: 'unlocked'; readonly why: string }
   | { readonly kind: 'acknowledged' }
-  | { readonly kind: 'verificationStopped'; readonly replacedBy: string };
+  | { readonly kind: 'verificationStopped'; readonly replacedBy: string }
+  // Progressive rollout (§15).
+  | { readonly kind: 'stepDispatched'; readonly traffic: number }
+  | { readonly kind: 'stepLive'; readonly traffic: number }
+  | { readonly kind: 'rolloutPaused'; readonly by: string; readonly reason: string }
+  | { readonly kind: 'rolloutResumed'; readonly by: string }
+  | { readonly kind: 'rolloutPromoted'; readonly by: string }
+  | { readonly kind: 'rolloutAborted'; readonly reason: string };
 
 /** What the requester is told (named, never pinged). */
 export type RequesterNotice =

@@ -221,6 +221,7 @@ export const PERMISSIONS = {
   unlockAll: { rank: 'R5', requester: 'any' },
   view: { rank: 'none', requester: 'any' },
   tickChecklist: { rank: 'R4', requester: 'only' },
+  controlRollout: { rank: 'R4', requester: 'any' },
 } as const satisfies Record<string, { rank: Rank; requester: 'never' | 'only' | 'or-R5' | 'any' }>;
 export type Action = keyof typeof PERMISSIONS;
 
@@ -284,4 +285,10 @@ export function canUnlockAll(actor: RoleActor, roles: RoleIds): Permission {
 export function canTickChecklist(actor: RoleActor, roles: RoleIds, requesterId: string): Permission {
   if (actor.id !== requesterId) return deny('Only the requester ticks the checklist of this deploy');
   return byTable('tickChecklist', 'You need the R4 or R5 role to tick the checklist', actor, roles, true);
+}
+
+// Progressive rollout (§15).
+/** Promote, Pause/Resume or Abort a rollout from its card: R4 or R5 (audited). */
+export function canControlRollout(actor: RoleActor, roles: RoleIds): Permission {
+  return byTable('controlRollout', 'You need the R4 or R5 role to control a rollout', actor, roles);
 }

@@ -77,6 +77,7 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo): Promis
       ...(io.env.SANDBOX_GITHUB_AUTH === 'app' ? { protectedEnvironments: ['prod'] } : {}),
       // `github push` shows continuous delivery: the push and CI webhooks reach the bot.
       webhooks: true,
+      prometheus: true,
     });
     if (io.signal?.aborted) return await stopWith(0);
     app = await main(standIns.env, { logger });
@@ -93,7 +94,12 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo): Promis
   let code: number;
   try {
     code = await runRepl({
-      deps: { discord: standIns.discord, github: standIns.github, config: standIns.config },
+      deps: {
+        discord: standIns.discord,
+        github: standIns.github,
+        config: standIns.config,
+        services: standIns.services,
+      },
       input,
       output: io.stdout,
       interactive,
@@ -153,7 +159,8 @@ Release Console sandbox — up in ${(tookMs / 1000).toFixed(1)} s; everything ru
   bot       in this process, HTTP :${app.httpPort} (/healthz /readyz /metrics); log ${logFile}
   Discord   local server ${discord.apiUrl} — guild "${guild?.name ?? guild?.id ?? ''}", ops channel ${discord.opsChannelId}
   GitHub    local API ${github.url} — ${repos.join(', ')}; runs finish after ~2 s
-  services  health URLs answered on ${services.url}
+  services  health URLs answered on ${services.url}, with synthetic traffic on /metrics
+  metrics   ${standIns.prometheus ? `Prometheus ${standIns.prometheus.url} (scrapes every 1 s)` : 'no Prometheus installed: progressive rollouts need it (apt-get install prometheus)'}
   MongoDB   ${mongo.kind} on ${mongoHost}, database ${dbName}
 Users: ${users}
 Try:

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalGitHub } from './github/index.js';
+import { ServiceTraffic } from './traffic.js';
 
 /** A health endpoint the sandbox answers for one service in one environment. */
 export interface ServiceRoute {
@@ -34,9 +35,16 @@ export class SandboxServices {
     private readonly server: Server,
     readonly url: string,
     private readonly states: Map<string, ServiceState>,
+    /** Synthetic requests per service+env, exported as Prometheus metrics on /metrics (§15). */
+    readonly traffic: ServiceTraffic,
   ) {}
 
-  static async start(options: { port?: number; routes: readonly ServiceRoute[] }): Promise<SandboxServices> {
+  static async start(options: {
+    port?: number;
+    routes: readonly ServiceRoute[];
+    /** How often the synthetic traffic loop sends a round of requests (ms); 0 turns it off. */
+    trafficEveryMs?: number;
+  }): Promise<SandboxServices> {
     const states = new Map<string, ServiceState>();
     const byPath = new Map<string, ServiceRoute>();
     for (const route of options.routes) {
@@ -48,8 +56,16 @@ export class SandboxServices {
         reported: 'unknown',
       });
     }
+    const traffic = new ServiceTraffic(options.routes);
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      if (path === '/metrics' && req.method === 'GET') {
+        void traffic.exposition().then(
+          ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+          () => res.writeHead(500).end(),
+        );
+        return;
+      }
       const route = byPath.get(path);
       const state = route && states.get(key(route.service, route.env));
       if (!route || !state || req.method !== 'GET') {
@@ -78,7 +94,8 @@ export class SandboxServices {
       });
     });
     const { port } = server.address() as AddressInfo;
-    return new SandboxServices(server, `http://127.0.0.1:${port}`, states);
+    traffic.start(options.trafficEveryMs ?? 200);
+    return new SandboxServices(server, `http://127.0.0.1:${port}`, states, traffic);
   }
 
   markDeployed(service: string, env: string, deployed: DeployedVersion): void {
@@ -102,6 +119,7 @@ export class SandboxServices {
   }
 
   async close(): Promise<void> {
+    this.traffic.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => {
         resolve();
@@ -120,6 +138,7 @@ export class SandboxServices {
 export function startSandboxServices(options: {
   port?: number;
   routes: readonly ServiceRoute[];
+  trafficEveryMs?: number;
 }): Promise<SandboxServices> {
   return SandboxServices.start(options);
 }

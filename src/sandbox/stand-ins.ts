@@ -17,6 +17,7 @@ import {
   type SandboxServices,
   type ServiceRoute,
 } from './services.js';
+import { findPrometheus, LocalPrometheus } from './prometheus.js';
 
 /** Fixed identities of the sandbox bot: nothing here is a secret, the servers they open run on 127.0.0.1. */
 export const SANDBOX_APP_ID = '990000000000000900';
@@ -58,6 +59,11 @@ export interface StandInsOptions {
    * /github/webhook, as a real repository's webhook does; the bot's HTTP port is then fixed up front.
    */
   webhooks?: boolean;
+  /**
+   * Start a real Prometheus scraping the services (rollout analysis, §15) when one is installed: `true`
+   * (npm start), `'require'` (a test that needs it: throws without it), or off (default).
+   */
+  prometheus?: boolean | 'require';
 }
 
 /** The sandbox's webhook secret: it only ever signs deliveries from 127.0.0.1 to 127.0.0.1. */
@@ -71,6 +77,8 @@ export interface StandIns {
   readonly github: LocalGitHub;
   readonly services: SandboxServices;
   readonly mongo: RunningMongo;
+  /** The real Prometheus scraping the services, when one was started. */
+  readonly prometheus?: LocalPrometheus;
   /** Closes everything in reverse order of start. */
   stop(): Promise<void>;
 }
@@ -103,6 +111,16 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
   try {
     const services = await startServices(routes, healthPort, options.configFile);
     stops.push(() => services.close());
+    // Progressive rollouts (§15) read metrics from a real Prometheus scraping the services' synthetic traffic.
+    let prometheus: LocalPrometheus | undefined;
+    if (options.prometheus && (options.prometheus === 'require' || findPrometheus())) {
+      const started = await LocalPrometheus.start({
+        targets: [new URL(services.url).host],
+        scrapeInterval: '1s',
+      });
+      prometheus = started;
+      stops.push(() => started.stop());
+    }
 
     const mongo = await startMongo({
       mongodbUri: options.mongoUri,
@@ -197,8 +215,18 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       ...(webhookSecret ? { GITHUB_WEBHOOK_SECRET: webhookSecret } : {}),
       CONFIG_FILE: options.configFile,
       LOG_LEVEL: options.logLevel ?? 'info',
+      ...(prometheus ? { PROMETHEUS_URL: prometheus.url } : {}),
     };
-    return { env, config, discord, github, services, mongo, stop: stopAll };
+    return {
+      env,
+      config,
+      discord,
+      github,
+      services,
+      mongo,
+      ...(prometheus ? { prometheus } : {}),
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -55,6 +55,8 @@ export interface E2EOptions {
   protectedEnvironments?: readonly string[];
   /** The local GitHub sends signed webhooks (push, check_suite, status, workflow_run) to the bot. */
   githubWebhooks?: boolean;
+  /** A real Prometheus scrapes the sandbox services (rollout analysis, §15). */
+  prometheus?: boolean;
 }
 
 export interface E2EBot {
@@ -123,6 +125,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       ...(options.runTiming ? { runTiming: options.runTiming } : {}),
       ...(options.protectedEnvironments ? { protectedEnvironments: options.protectedEnvironments } : {}),
       ...(options.githubWebhooks ? { webhooks: true } : {}),
+      ...(options.prometheus ? { prometheus: 'require' as const } : {}),
       ...(options.githubApp
         ? {
             githubAuth: 'app' as const,

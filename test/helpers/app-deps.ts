@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { createMemoryRepositories } from '../../src/adapters/memory/repositories.js';
 import { createGitHubClient } from '../../src/adapters/github/index.js';
 import type { AppDeps, JobScheduler } from '../../src/app/ports/deps.js';
+import type { MetricsProvider } from '../../src/app/ports/metrics.js';
 import { RunWatch, trackActiveDeploys } from '../../src/app/deploys/track.js';
 import { performEffect } from '../../src/app/pipeline/effects.js';
 import { createOutboxRunner } from '../../src/app/pipeline/worker.js';
@@ -142,7 +143,12 @@ export interface AppHarness {
 
 /** The app layer wired with in-memory repositories, the real GitHub adapter and the local GitHub API. */
 export async function startAppHarness(
-  options: { config?: Config; clock?: Clock; github?: Pick<LocalGitHubOptions, 'environments'> } = {},
+  options: {
+    config?: Config;
+    clock?: Clock;
+    github?: Pick<LocalGitHubOptions, 'environments'>;
+    metrics?: MetricsProvider;
+  } = {},
 ): Promise<AppHarness> {
   // No recurring windows by default: the example's Saturday-evening window must not decide a test's outcome.
   const config =
@@ -197,6 +203,7 @@ export async function startAppHarness(
       markerPosted: (service, env) => events.markers.push(`${service}/${env}`),
       finished: (service, env, outcome) => events.finished.push(`${service}/${env}:${outcome}`),
     },
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   };
   depsRef.current = deps;
   return { deps, github, told, jobs, events, close: () => github.close() };

@@ -114,6 +114,8 @@ const deploySchema = new Schema(
     releaseUrl: String,
     outbox: Boolean,
     outboxClaim: Schema.Types.Mixed,
+    // A progressive rollout (domain/rollout.ts): steps, current step, pause, analysis measurements.
+    rollout: Schema.Types.Mixed,
     rev: { type: Number, required: true },
   },
   options,

@@ -97,7 +97,7 @@ export async function checkGates(
       maintenanceState(repos.settings),
       repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
       locksOn(deps, deploy.service, deploy.env),
-      repos.deploys.findByStates(['approved', 'dispatched', 'running'], {
+      repos.deploys.findByStates(['approved', 'dispatched', 'running', 'rolling_out'], {
         service: deploy.service,
         env: deploy.env,
       }),

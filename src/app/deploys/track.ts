@@ -3,6 +3,8 @@ import type { AppDeps, RunMemory } from '../ports/deps.js';
 import type { Run } from '../ports/github.js';
 import { annotate, transition } from '../pipeline/transition.js';
 import { targetOf } from './context.js';
+import { isFinalStep, stepLive } from '../../domain/rollout.js';
+import { rolloutSpecOf } from '../rollout/plan.js';
 
 /** How long after dispatch a run that cannot be found counts as lost. */
 const RUN_LOST_AFTER_MS = 5 * 60_000;
@@ -88,6 +90,24 @@ export async function applyRun(deps: AppDeps, deploy: Deploy, run: Run): Promise
       { actor: SYSTEM_ACTOR, details: { runId: run.id, attempt: run.runAttempt + 1 } },
       [{ kind: 'progress', event: { kind: 'rerun', attempt: run.runAttempt + 1 } }],
     );
+    return;
+  }
+  if (
+    run.status === 'completed' &&
+    run.conclusion === 'success' &&
+    deploy.rollout &&
+    !isFinalStep(deploy.rollout)
+  ) {
+    // A rollout step's run (§15): more steps follow, after the pause and the analysis.
+    const pause = rolloutSpecOf(deps, deploy)?.pause ?? 0;
+    const live = await transition(
+      deps,
+      deploy,
+      'completeStep',
+      { runUrl: run.htmlUrl, rollout: stepLive(deploy.rollout, { steps: deploy.rollout.steps, pause }, now) },
+      { actor: SYSTEM_ACTOR, details: { runId: run.id, step: deploy.rollout.step + 1 } },
+    );
+    if (live) deps.local.runs.forget(run.id);
     return;
   }
   if (run.status === 'completed') {

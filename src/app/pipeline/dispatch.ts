@@ -5,6 +5,8 @@ import { checkGates, holdBack } from '../deploys/gates.js';
 import type { AppDeps } from '../ports/deps.js';
 import { isGitHubError } from '../ports/github.js';
 import { transition } from './transition.js';
+import { firstStep, trafficOf } from '../../domain/rollout.js';
+import { rolloutSpecOf, takesTraffic } from '../rollout/plan.js';
 
 /** After this many failed tries (GitHub unavailable), the deploy fails rather than dispatching late. */
 const DISPATCH_ATTEMPTS = 6;
@@ -78,13 +80,22 @@ export async function dispatchEffect(
   }
   let version: string;
   let run: { runId?: number; runUrl?: string };
+  const spec = rolloutSpecOf(deps, deploy);
+  const rollout = spec ? firstStep(spec, deps.clock.now()) : undefined;
   try {
     version = await versionLookup;
     // Recorded before the dispatch, so a retry finishes the record with the same version.
     if (!deploy.version) await deps.repos.deploys.update(deploy.id, { version }, deps.clock.now());
     run = await deps.github.dispatch(repo, target.serviceConfig.workflow, {
       ref: target.serviceConfig.defaultRef,
-      inputs: { environment: deploy.env, sha: deploy.sha, version, deploy_id: deploy.id },
+      inputs: {
+        environment: deploy.env,
+        sha: deploy.sha,
+        version,
+        deploy_id: deploy.id,
+        // A rollout env's workflow takes `traffic` (§15): the first step's share; a rollback takes it all.
+        ...(takesTraffic(deps, deploy) ? { traffic: String(rollout ? trafficOf(rollout) : 100) } : {}),
+      },
     });
   } catch (error) {
     if (!refusedForGood(error) && options.attempts + 1 < DISPATCH_ATTEMPTS) throw error; // retried
@@ -106,6 +117,7 @@ export async function dispatchEffect(
     {
       version,
       dispatchedAt: deps.clock.now(),
+      ...(rollout ? { rollout } : {}),
       ...(run.runId ? { runId: run.runId } : {}),
       ...(run.runUrl ? { runUrl: run.runUrl } : {}),
     },

@@ -15,6 +15,8 @@ import type { EffectContext } from './worker.js';
 import { markBoardDirty } from '../visibility/board.js';
 import { prFeedbackEffect } from '../visibility/pr-feedback.js';
 import { createReleaseEffect } from '../visibility/releases.js';
+import { rollBackRollout } from '../rollout/abort.js';
+import { dispatchRolloutStep, scheduleRolloutTimer } from '../rollout/steps.js';
 
 /**
  * What each effect does (the table of which change owes which effect is domain/deploy-effects.ts). Every
@@ -109,6 +111,16 @@ export async function performEffect(deps: AppDeps, context: EffectContext): Prom
       return 'done';
     case 'scheduleFire':
       await armScheduleFire(deps, deploy);
+      return 'done';
+    // Progressive rollout (§15).
+    case 'rolloutTimer':
+      await scheduleRolloutTimer(deps, deploy);
+      return 'done';
+    case 'rolloutDispatch':
+      await dispatchRolloutStep(deps, deploy, { inDoubt, attempts: effect.attempts });
+      return 'done';
+    case 'rolloutRollback':
+      await rollBackRollout(deps, deploy);
       return 'done';
   }
 }

@@ -2,6 +2,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import type { Comparison, GitHubPort, Run } from './github.js';
+import type { MetricsProvider } from './metrics.js';
 import type { DeployNotifier } from './notifier.js';
 import type { Repositories } from './repositories.js';
 import type { StatusBoardPoster } from './status-board.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
   readonly events: DeployEvents;
   /** The pinned status board (§17); absent where nothing posts to Discord. */
   readonly board?: StatusBoardPoster;
+  /** Where rollout and verification analysis read metrics (§15); absent: every analysis fails closed. */
+  readonly metrics?: MetricsProvider;
 }
 
 /** What the flow reports for metrics; the HTTP adapter turns it into Prometheus counters. */

@@ -1,5 +1,8 @@
+import { parseServiceCommand, SERVICE_HELP, type ServiceCommand } from './service-command.js';
+
 /** One console line, parsed. Values stay text: the local Discord server types them from the command's options. */
 export type ConsoleCommand =
+  | ServiceCommand
   | { readonly kind: 'empty' }
   | { readonly kind: 'help' }
   | { readonly kind: 'users' }
@@ -50,6 +53,7 @@ export const HELP = `Commands:
   github fail-next <service>   the next run of that service's repository fails
   github dispatch <service> <env>  someone starts the deploy workflow on GitHub's UI (a protected env asks the bot)
   github push <service> "msg"  a new commit on main; CI goes green after a few seconds (webhooks sent)
+${SERVICE_HELP}
   wait <seconds>               lets runs finish (for scripts)
   help                         this text
   exit | quit                  stops the bot and the stand-ins`;
@@ -114,6 +118,10 @@ export function parseLine(line: string): ParseResult {
       return parseWait(rest);
     case 'github':
       return parseGitHub(rest);
+    case 'service': {
+      const parsed = parseServiceCommand(rest.map((t) => t.text));
+      return typeof parsed === 'string' ? fail(parsed) : ok(parsed);
+    }
     case 'as':
       return parseAs(rest);
     default:

@@ -3,12 +3,16 @@ import { serviceOf, type Config } from '../../config.js';
 import type { InteractionHandle, LocalDiscord, ObservedMessage } from '../discord/index.js';
 import type { LocalGitHub } from '../github/index.js';
 import { HELP, parseLine, type ConsoleCommand } from './parse.js';
+import { runServiceCommand } from './service-command.js';
+import type { SandboxServices } from '../services.js';
 import { renderModal, renderMessage, renderUsers, type RenderContext } from './render.js';
 
 export interface ConsoleDeps {
   readonly discord: LocalDiscord;
   readonly github: LocalGitHub;
   readonly config: Config;
+  /** The services' synthetic traffic (`service degrade|heal`); absent: those commands say so. */
+  readonly services?: SandboxServices;
   /** Prints one block of text (a newline is added). */
   readonly write: (text: string) => void;
   readonly now?: () => Date;
@@ -131,6 +135,11 @@ export class ConsoleSession {
         write(`github: pushed ${sha.slice(0, 7)} to ${service.repo}@${service.defaultRef}; CI green in 3 s`);
         break;
       }
+      case 'service-degrade':
+      case 'service-heal':
+        if (!this.#deps.services) throw new Error('this console has no sandbox services');
+        write(runServiceCommand(this.#deps.services.traffic, command));
+        break;
       case 'command': {
         const user = this.#user(command.user);
         const handle = discord.runCommand(user, command.command, command.options, {

@@ -49,9 +49,24 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
     supersede: 'superseded',
     cancel: 'cancelled',
     fail: 'failed',
+    dispatchStep: 'dispatched',
+    abortRollout: 'failed',
   },
-  dispatched: { start: 'running', succeed: 'succeeded', fail: 'failed', cancel: 'cancelled' },
-  running: { succeed: 'succeeded', fail: 'failed', cancel: 'cancelled' },
+  dispatched: {
+    start: 'running',
+    succeed: 'succeeded',
+    fail: 'failed',
+    cancel: 'cancelled',
+    completeStep: 'rolling_out',
+    abortRollout: 'failed',
+  },
+  running: {
+    succeed: 'succeeded',
+    fail: 'failed',
+    cancel: 'cancelled',
+    completeStep: 'rolling_out',
+    abortRollout: 'failed',
+  },
   succeeded: {},
   failed: {},
   cancelled: {},
@@ -59,6 +74,8 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
   expired: {},
   superseded: {},
   scheduled: { fire: 'requested', unschedule: 'cancelled' },
+  // A progressive rollout's pause between steps: only the next step or an abort leave it.
+  rolling_out: { advanceStep: 'approved', abortRollout: 'failed' },
 };
 
 const pairs = DEPLOY_STATES.flatMap((state) =>
@@ -89,6 +106,10 @@ describe('deploy state machine', () => {
         'schedule',
         'fire',
         'unschedule',
+        'completeStep',
+        'advanceStep',
+        'dispatchStep',
+        'abortRollout',
       ].sort(),
     );
   });
@@ -124,6 +145,7 @@ describe('deploy state machine', () => {
     ['rejected', 'terminal'],
     ['expired', 'terminal'],
     ['superseded', 'terminal'],
+    ['rolling_out', 'active'],
   ] as const)('%s is %s', (state, kind) => {
     expect(isPending(state)).toBe(kind === 'pending');
     expect(isActive(state)).toBe(kind === 'active');

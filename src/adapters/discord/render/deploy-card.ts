@@ -12,6 +12,7 @@ import { shortSha, userText } from '../../../domain/text.js';
 import { customId, type MessageView } from '../command.js';
 import { approvalFields, approvalRows, checklistDone } from './approval-section.js';
 import { COLORS, discordTime } from './common.js';
+import { rolloutButtons, rolloutFields } from './rollout.js';
 
 /** Button actions on deploy cards (custom_id = `<action>:<deploy id>`). */
 export const DEPLOY_BUTTONS = {
@@ -41,6 +42,7 @@ const STATE_LABEL: Record<DeployState, string> = {
   expired: '⌛ Expired — nobody approved in time',
   superseded: '↪️ Superseded by a newer request',
   scheduled: '🗓️ Scheduled — gates and approval are checked when it fires',
+  rolling_out: '🟡 Rolling out — a step is live, the next one waits',
 };
 
 function color(deploy: Deploy): number {
@@ -118,6 +120,8 @@ function buttonsFor(deploy: Deploy, needsApproval: boolean): APIButtonComponent[
       if (deploy.verification === 'pending')
         return [button('Verified', DEPLOY_BUTTONS.verify, id, ButtonStyle.Success)];
       return [];
+    case 'rolling_out':
+      return rolloutButtons(deploy);
     default:
       return [];
   }
@@ -217,6 +221,8 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
       inline: true,
     });
   }
+
+  fields.push(...rolloutFields(deploy));
 
   const embed: APIEmbed = {
     title: `${kind} ${deploy.service} → ${deploy.env}`,

@@ -1,5 +1,6 @@
 import type { Deploy, ProgressEvent, RequesterNotice } from '../../../domain/model.js';
 import { shortSha, userText } from '../../../domain/text.js';
+import { renderRolloutProgress } from './rollout.js';
 
 /** A progress line in the card's thread, from the typed event and the deploy record (escaped here, once). */
 export function renderProgressLine(deploy: Deploy, event: ProgressEvent): string {
@@ -32,6 +33,13 @@ export function renderProgressLine(deploy: Deploy, event: ProgressEvent): string
       return '🤝 Emergency rollback acknowledged by an R5.';
     case 'verificationStopped':
       return `↪️ Verification stopped: ${event.replacedBy} replaced this deploy.`;
+    case 'stepDispatched':
+    case 'stepLive':
+    case 'rolloutPaused':
+    case 'rolloutResumed':
+    case 'rolloutPromoted':
+    case 'rolloutAborted':
+      return renderRolloutProgress(deploy, event) ?? '';
   }
 }
 
