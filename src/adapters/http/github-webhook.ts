@@ -30,8 +30,9 @@ export function isStaleRunEvent(deploy: Deploy, run: Run): boolean {
 /**
  * POST /github/webhook (§4.6): `workflow_run` events, accepted only with a valid X-Hub-Signature-256 for
  * GITHUB_WEBHOOK_SECRET (checked by @octokit/webhooks). Other events are acknowledged and ignored. A delivery
- * is applied once: its X-GitHub-Delivery id is remembered in settings (the expiry is checked here, so no
- * TTL index is needed), and an event older than the deploy's state is ignored.
+ * is applied once: its X-GitHub-Delivery id is claimed in settings with one atomic write before it is applied
+ * (the expiry is part of the claim, so no TTL index is needed), and an event older than the deploy's state
+ * is ignored.
  */
 export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
   const webhooks = new Webhooks({ secret });
@@ -46,28 +47,37 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
     if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) {
       return { status: 400, body: 'missing or malformed X-GitHub-Delivery' };
     }
-    const now = deps.clock.now();
-    const seen = await deps.repos.settings.get<{ expiresAt: string }>(deliveryKey(delivery));
-    if (seen && Date.parse(seen.expiresAt) > now.getTime()) {
-      deps.log.info({ delivery }, 'webhook delivery already applied');
-      return { status: 202, body: 'duplicate delivery' };
-    }
     let payload: z.infer<typeof workflowRunPayload>;
     try {
       payload = workflowRunPayload.parse(JSON.parse(body));
     } catch {
       return { status: 400, body: 'not a workflow_run payload' };
     }
-    const run = toRun(payload.workflow_run);
-    const known = await deps.repos.deploys.findByRunId(run.id);
-    if (known && isStaleRunEvent(known, run)) {
-      deps.log.info({ delivery, deployId: known.id, status: run.status }, 'stale run event ignored');
-      return { status: 202, body: 'stale event' };
+    const now = deps.clock.now();
+    // Claimed before it is applied, in one write: of two concurrent identical deliveries only one applies.
+    const claimed = await deps.repos.settings.claim(
+      deliveryKey(delivery),
+      new Date(now.getTime() + DELIVERY_MEMORY_MS),
+      now,
+    );
+    if (!claimed) {
+      deps.log.info({ delivery }, 'webhook delivery already applied');
+      return { status: 202, body: 'duplicate delivery' };
     }
-    const matched = await applyRunEvent(deps, run);
-    // Remembered once applied: a delivery that failed half-way may be redelivered and applied then.
-    const expiresAt = new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString();
-    await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
+    let matched: boolean;
+    try {
+      const run = toRun(payload.workflow_run);
+      const known = await deps.repos.deploys.findByRunId(run.id);
+      if (known && isStaleRunEvent(known, run)) {
+        deps.log.info({ delivery, deployId: known.id, status: run.status }, 'stale run event ignored');
+        return { status: 202, body: 'stale event' };
+      }
+      matched = await applyRunEvent(deps, run);
+    } catch (error) {
+      // A delivery that failed half-way is forgotten, so GitHub's redelivery is applied then.
+      await deps.repos.settings.set(deliveryKey(delivery), null, now).catch(() => undefined);
+      throw error;
+    }
     return { status: 202, body: matched ? 'applied' : 'no matching deploy' };
   };
 }
