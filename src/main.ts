@@ -5,7 +5,7 @@ import { buttons, commands, modals } from '../commands/index.js';
 import { jobs } from '../jobs/index.js';
 import cron from 'node-cron';
 import type { AppDeps, InstanceInfo } from './app/ports/deps.js';
-import { GatewayLeadership, type Role } from './app/leadership.js';
+import { GatewayLeadership, LEASE_WATCH_MS, type Role } from './app/leadership.js';
 import { isMaintenanceOn } from './app/settings.js';
 import { RunWatch } from './app/deploys/track.js';
 import { performEffect } from './app/pipeline/effects.js';
@@ -210,7 +210,12 @@ export async function main(
     onRoleChange: (next) => metrics.leader.set(next === 'leader' ? 1 : 0),
   });
   gatewayRef.leadership = leadership;
+  // Defect 12: ready for the session before asking for the lease; a failed prefetch only costs speed.
+  await gateway.prepare().catch((error: unknown) => {
+    log.warn({ err: error }, 'could not prefetch the gateway URL; the login will fetch it');
+  });
   await leadership.tick();
+  leadership.watch(LEASE_WATCH_MS);
   // No `noOverlap`: a tick hung on a stalled MongoDB must not hold back the next one; the leadership skips
   // overlapping ticks itself, gives up on a hung one after a lease time, and fences on its own timer.
   const renewal = cron.schedule(`*/${config.gateway.renewEvery / 1000} * * * * *`, () => leadership.tick(), {
@@ -227,12 +232,14 @@ export async function main(
       gateway.stopAccepting();
       await renewal.stop();
       await gateway.drain(Math.min(left(), 5_000));
+      // Defect 12: the session closed and the lease freed before the slower stops, so a standby (watching
+      // for the release) connects while this process is still winding down its jobs.
+      await leadership.stop();
       await scheduler.stop(Math.min(left(), 4_000));
       await Promise.race([
         outbox.idle(),
         new Promise((resolve) => setTimeout(resolve, Math.min(left(), 2_000))),
       ]);
-      await leadership.stop();
       await http.close();
       await connection.close();
       log.info('stopped');
