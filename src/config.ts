@@ -172,6 +172,11 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CONFIG_FILE: z.string().min(1).default('config/example.yaml'),
     INSTANCE_ID: z.string().min(1).optional(),
+    /** HTTP interactions mode (SPEC §9): the application's public key, as the Developer Portal shows it. */
+    DISCORD_PUBLIC_KEY: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hexadecimal characters of the public key')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     const app = [env.GITHUB_APP_ID, env.GITHUB_APP_PRIVATE_KEY, env.GITHUB_APP_INSTALLATION_ID];

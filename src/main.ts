@@ -23,6 +23,7 @@ import { createInteractionRouter } from './adapters/discord/router.js';
 import { createGitHubClient } from './adapters/github/index.js';
 import { createMetrics } from './adapters/http/metrics.js';
 import { startHttpServer, type HttpServer } from './adapters/http/server.js';
+import { createDiscordInteractionsEndpoint } from './adapters/http/discord-interactions.js';
 import { connectMongo, ping, watchMongo } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
@@ -146,6 +147,25 @@ export async function main(
 
   depsRef.current = deps;
 
+  // One router for interactions from the gateway and from POST /discord/interactions alike.
+  const router = createInteractionRouter({
+    commands,
+    buttons,
+    modals,
+    deps,
+    log,
+    metrics,
+    mongoTroubled: () => mongoTrouble.troubled(),
+  });
+  const httpInteractions = config.env.DISCORD_PUBLIC_KEY
+    ? createDiscordInteractionsEndpoint({
+        publicKey: config.env.DISCORD_PUBLIC_KEY,
+        rest,
+        onInteraction: router,
+        log: log.child({ component: 'interactions' }),
+      })
+    : undefined;
+
   const http: HttpServer = await startHttpServer({
     port: config.env.PORT,
     metrics,
@@ -168,6 +188,7 @@ export async function main(
       ...(config.env.GITHUB_WEBHOOK_SECRET
         ? { githubWebhook: createGitHubWebhookHandler(deps, config.env.GITHUB_WEBHOOK_SECRET) }
         : {}),
+      ...(httpInteractions ? { discordInteractions: httpInteractions.handle } : {}),
     },
   });
 
@@ -185,15 +206,7 @@ export async function main(
   });
   const gateway = createGateway({
     rest,
-    onInteraction: createInteractionRouter({
-      commands,
-      buttons,
-      modals,
-      deps,
-      log,
-      metrics,
-      mongoTroubled: () => mongoTrouble.troubled(),
-    }),
+    onInteraction: router,
     log: log.child({ component: 'gateway' }),
   });
   gatewayRef.current = gateway;
@@ -230,8 +243,10 @@ export async function main(
       const deadline = Date.now() + STOP_BUDGET_MS;
       const left = () => Math.max(0, deadline - Date.now());
       gateway.stopAccepting();
+      httpInteractions?.stopAccepting();
       await renewal.stop();
       await gateway.drain(Math.min(left(), 5_000));
+      await httpInteractions?.drain(Math.min(left(), 5_000));
       // Defect 12: the session closed and the lease freed before the slower stops, so a standby (watching
       // for the release) connects while this process is still winding down its jobs.
       await leadership.stop();

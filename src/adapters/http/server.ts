@@ -16,6 +16,12 @@ export interface HttpHandlers {
     headers: IncomingMessage['headers'],
     body: string,
   ) => Promise<{ status: number; body?: string }>;
+  // HTTP interactions mode (SPEC §9): set when DISCORD_PUBLIC_KEY is.
+  /** POST /discord/interactions: gets the raw body, whose signature covers it byte for byte. */
+  discordInteractions?: (
+    headers: IncomingMessage['headers'],
+    body: string,
+  ) => Promise<{ status: number; body: string }>;
 }
 
 export interface HttpServer {
@@ -42,7 +48,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** /healthz, /readyz, /metrics and /github/webhook (SPEC §9) on 0.0.0.0:port (or host). */
+/** /healthz, /readyz, /metrics, /github/webhook and /discord/interactions (SPEC §9) on 0.0.0.0:port (or host). */
 export async function startHttpServer(options: {
   port: number;
   host?: string;
@@ -82,6 +88,20 @@ export async function startHttpServer(options: {
       }
       const answer = await handlers.githubWebhook(req.headers, body);
       send(res, answer.status, answer.body ?? '');
+      return;
+    }
+    if (path === '/discord/interactions' && handlers.discordInteractions) {
+      if (req.method !== 'POST') {
+        send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+        return;
+      }
+      const body = await readBody(req);
+      if (body === undefined) {
+        send(res, 413, JSON.stringify({ error: 'payload too large' }));
+        return;
+      }
+      const answer = await handlers.discordInteractions(req.headers, body);
+      send(res, answer.status, answer.body, answer.status === 200 ? 'application/json' : 'text/plain');
       return;
     }
     send(res, 404, JSON.stringify({ error: 'not found' }));
