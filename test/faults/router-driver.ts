@@ -247,3 +247,13 @@ export function freeTextOptions(): FreeTextOption[] {
   }
   return found;
 }
+
+/** Values for the required options of a command (or one of its subcommands), so it reaches its handler. */
+export function requiredOptions(command: string, subcommand?: string): OptionInput {
+  const data = commands.find((c) => c.data.name === command)?.data as { options?: OptionJson[] } | undefined;
+  if (!data) throw new Error(`no command /${command}`);
+  const options = subcommand
+    ? (data.options?.find((o) => o.type === 1 && o.name === subcommand)?.options ?? [])
+    : (data.options ?? []);
+  return Object.fromEntries(options.filter((o) => o.required).map((o) => [o.name, filler(o)]));
+}
