@@ -1,8 +1,8 @@
 import { ApplicationCommandOptionType, type Interaction } from 'discord.js';
-import { pino } from 'pino';
 import { buttons, commands, modals } from '../../commands/index.js';
 import { createInteractionRouter } from '../../src/adapters/discord/router.js';
-import { createMetrics } from '../../src/adapters/http/metrics.js';
+import { createMetrics, type Metrics } from '../../src/adapters/http/metrics.js';
+import { createLogger } from '../../src/logger.js';
 import type { AppDeps } from '../../src/app/ports/deps.js';
 import { resolvePings } from '../../src/sandbox/discord/mentions.js';
 import { validateMessageBody } from '../../src/sandbox/discord/validation.js';
@@ -96,13 +96,17 @@ export function judge(sent: Sent[], logged: readonly string[]): Outcome {
   return { sent, text: sent.map((s) => textOf(toWire(s.payload))).join('\n'), problems, pings, ephemeral };
 }
 
-export function createRouterDriver(deps: AppDeps) {
+export function createRouterDriver(
+  deps: AppDeps,
+  options: { metrics?: Metrics; everyLine?: (line: string) => void } = {},
+) {
   const errors: string[] = [];
-  const log = pino(
-    { level: 'error' },
+  const log = createLogger(
+    { level: options.everyLine ? 'trace' : 'error' },
     {
       write: (line: string) => {
-        errors.push(line);
+        options.everyLine?.(line);
+        if (/"level":(50|60)/.test(line)) errors.push(line);
       },
     },
   );
@@ -112,7 +116,7 @@ export function createRouterDriver(deps: AppDeps) {
     modals,
     deps,
     log,
-    metrics: createMetrics({ defaultMetrics: false }),
+    metrics: options.metrics ?? createMetrics({ defaultMetrics: false }),
   });
 
   async function run(interaction: Record<string, unknown>, sent: Sent[]): Promise<Outcome> {
