@@ -332,6 +332,11 @@ const envSchema = z
     STATUS_PAGE_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** The Prometheus HTTP API for rollout analysis (the sandbox's own Prometheus); overrides the file. */
     PROMETHEUS_URL: z.url().optional(),
+    /** HTTP interactions mode (SPEC §9): the application's public key, as the Developer Portal shows it. */
+    DISCORD_PUBLIC_KEY: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hexadecimal characters of the public key')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     const app = [env.GITHUB_APP_ID, env.GITHUB_APP_PRIVATE_KEY, env.GITHUB_APP_INSTALLATION_ID];

@@ -34,10 +34,16 @@ const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`
 
 const URI_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+):[^@/\s]+@/gi;
 const BOT_TOKEN = /\b(Bot|Bearer|token)\s+[A-Za-z0-9._-]{16,}/g;
+// GitHub tokens are recognisable by their prefix (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_) wherever they
+// appear, not only after "token ": an error message that quotes one must not carry it into the logs.
+const GITHUB_TOKEN = /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g;
 
 /** Removes passwords from URIs and bearer/bot tokens from free text (error messages, URLs). */
 export function scrubSecrets(text: string): string {
-  return text.replace(URI_PASSWORD, '$1:***@').replace(BOT_TOKEN, '$1 [Redacted]');
+  return text
+    .replace(URI_PASSWORD, '$1:***@')
+    .replace(BOT_TOKEN, '$1 [Redacted]')
+    .replace(GITHUB_TOKEN, '[Redacted]');
 }
 
 function scrubDeep(value: unknown, depth = 0): unknown {

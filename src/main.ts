@@ -5,7 +5,7 @@ import { buttons, commands, modals } from '../commands/index.js';
 import { jobs } from '../jobs/index.js';
 import cron from 'node-cron';
 import type { AppDeps, InstanceInfo } from './app/ports/deps.js';
-import { GatewayLeadership, type Role } from './app/leadership.js';
+import { GatewayLeadership, LEASE_WATCH_MS, type Role } from './app/leadership.js';
 import { isMaintenanceOn } from './app/settings.js';
 import { RunWatch } from './app/deploys/track.js';
 import { performEffect } from './app/pipeline/effects.js';
@@ -25,6 +25,7 @@ import { createGitHubClient } from './adapters/github/index.js';
 import { createMetrics } from './adapters/http/metrics.js';
 import { startHttpServer, type HttpServer } from './adapters/http/server.js';
 import { createStatusPageHandler } from './adapters/http/status-route.js';
+import { createDiscordInteractionsEndpoint } from './adapters/http/discord-interactions.js';
 import { connectMongo, ping, watchMongo } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
@@ -154,6 +155,25 @@ export async function main(
 
   depsRef.current = deps;
 
+  // One router for interactions from the gateway and from POST /discord/interactions alike.
+  const router = createInteractionRouter({
+    commands,
+    buttons,
+    modals,
+    deps,
+    log,
+    metrics,
+    mongoTroubled: () => mongoTrouble.troubled(),
+  });
+  const httpInteractions = config.env.DISCORD_PUBLIC_KEY
+    ? createDiscordInteractionsEndpoint({
+        publicKey: config.env.DISCORD_PUBLIC_KEY,
+        rest,
+        onInteraction: router,
+        log: log.child({ component: 'interactions' }),
+      })
+    : undefined;
+
   const http: HttpServer = await startHttpServer({
     port: config.env.PORT,
     metrics,
@@ -184,6 +204,7 @@ export async function main(
             }),
           }
         : {}),
+      ...(httpInteractions ? { discordInteractions: httpInteractions.handle } : {}),
     },
   });
 
@@ -201,15 +222,7 @@ export async function main(
   });
   const gateway = createGateway({
     rest,
-    onInteraction: createInteractionRouter({
-      commands,
-      buttons,
-      modals,
-      deps,
-      log,
-      metrics,
-      mongoTroubled: () => mongoTrouble.troubled(),
-    }),
+    onInteraction: router,
     log: log.child({ component: 'gateway' }),
   });
   gatewayRef.current = gateway;
@@ -226,7 +239,12 @@ export async function main(
     onRoleChange: (next) => metrics.leader.set(next === 'leader' ? 1 : 0),
   });
   gatewayRef.leadership = leadership;
+  // Defect 12: ready for the session before asking for the lease; a failed prefetch only costs speed.
+  await gateway.prepare().catch((error: unknown) => {
+    log.warn({ err: error }, 'could not prefetch the gateway URL; the login will fetch it');
+  });
   await leadership.tick();
+  leadership.watch(LEASE_WATCH_MS);
   // No `noOverlap`: a tick hung on a stalled MongoDB must not hold back the next one; the leadership skips
   // overlapping ticks itself, gives up on a hung one after a lease time, and fences on its own timer.
   const renewal = cron.schedule(`*/${config.gateway.renewEvery / 1000} * * * * *`, () => leadership.tick(), {
@@ -241,14 +259,18 @@ export async function main(
       const deadline = Date.now() + STOP_BUDGET_MS;
       const left = () => Math.max(0, deadline - Date.now());
       gateway.stopAccepting();
+      httpInteractions?.stopAccepting();
       await renewal.stop();
       await gateway.drain(Math.min(left(), 5_000));
+      await httpInteractions?.drain(Math.min(left(), 5_000));
+      // Defect 12: the session closed and the lease freed before the slower stops, so a standby (watching
+      // for the release) connects while this process is still winding down its jobs.
+      await leadership.stop();
       await scheduler.stop(Math.min(left(), 4_000));
       await Promise.race([
         outbox.idle(),
         new Promise((resolve) => setTimeout(resolve, Math.min(left(), 2_000))),
       ]);
-      await leadership.stop();
       await http.close();
       await connection.close();
       log.info('stopped');

@@ -4,6 +4,8 @@ import type { LeaseRepository, SettingsRepository } from './ports/repositories.j
 
 export const GATEWAY_LEASE = 'discord-gateway';
 export const HANDOVER_KEY = 'gateway:handover';
+/** How often `watch()` looks for a freed lease or a handover request: bounds the change-over gap. */
+export const LEASE_WATCH_MS = 150;
 
 /** The part of the Discord gateway leadership needs: connect when leading, disconnect when not. */
 export interface GatewayControl {
@@ -55,6 +57,9 @@ export class GatewayLeadership {
   /** Bumped when a tick is given up on: its late answers must not change the role any more. */
   private term = 0;
   private fenceTimer: unknown;
+  private watchTimer: unknown;
+  /** When the lease this instance holds was taken: a handover from an instance newer than it is due. */
+  private heldSince = 0;
   private readonly timers: LeadershipTimers;
   private readonly fenceAfterMs: number;
 
@@ -110,8 +115,46 @@ export class GatewayLeadership {
     }
   }
 
+  /**
+   * Defect 12: between ticks, looks every `everyMs` at what would make a tick act at once: as standby, a
+   * lease released (the old leader closed its session and freed it) or expired; as leader, a handover
+   * asked by a newer instance. One small read per look; a tick runs only when there is something to do, so
+   * the change-over waits for a look (a fraction of a second), not for the next renewal tick.
+   */
+  watch(everyMs: number): void {
+    const schedule = (): void => {
+      this.watchTimer = this.timers.setTimeout(() => {
+        void this.look()
+          .catch((error: unknown) => this.options.log.debug({ err: error }, 'gateway lease look failed'))
+          .finally(() => {
+            if (!this.stopped) schedule();
+          });
+      }, everyMs);
+    };
+    this.timers.clearTimeout(this.watchTimer);
+    if (!this.stopped) schedule();
+  }
+
+  private async look(): Promise<void> {
+    if (this.stopped || this.busy) return;
+    const { leases, settings, instanceId, clock } = this.options;
+    if (this.current === 'leader') {
+      const handover = await settings.get<Handover>(HANDOVER_KEY);
+      if (
+        handover &&
+        handover.wantedBy !== instanceId &&
+        new Date(handover.startedAt).getTime() > this.heldSince
+      )
+        await this.tick();
+      return;
+    }
+    const lease = await leases.get(GATEWAY_LEASE);
+    if (!lease || lease.expiresAt.getTime() <= clock.now().getTime()) await this.tick();
+  }
+
   /** Starts the fencing countdown from the renewal that began at `renewedAt`. */
-  private renewed(renewedAt: Date): void {
+  private renewed(renewedAt: Date, lease: { acquiredAt: Date }): void {
+    this.heldSince = lease.acquiredAt.getTime();
     this.lastRenewedAt = renewedAt.getTime();
     this.timers.clearTimeout(this.fenceTimer);
     const left = this.lastRenewedAt + this.fenceAfterMs - this.options.clock.now().getTime();
@@ -156,7 +199,7 @@ export class GatewayLeadership {
     const lease = await leases.acquire(GATEWAY_LEASE, instanceId, ttlMs, at);
     if (term !== this.term) return;
     if (lease) {
-      this.renewed(at);
+      this.renewed(at, lease);
       return;
     }
     this.options.log.warn('gateway lease lost; standing down');
@@ -182,7 +225,7 @@ export class GatewayLeadership {
     const lease = await leases.acquire(GATEWAY_LEASE, instanceId, ttlMs, at);
     if (term !== this.term) return;
     if (lease) {
-      this.renewed(at);
+      this.renewed(at, lease);
       await this.options.gateway.connect();
       this.setRole('leader');
       const handover = await settings.get<Handover>(HANDOVER_KEY);
@@ -215,6 +258,7 @@ export class GatewayLeadership {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timers.clearTimeout(this.fenceTimer);
+    this.timers.clearTimeout(this.watchTimer);
     for (let i = 0; i < 50 && this.busy; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
     if (this.current === 'leader') await this.standDown();
   }

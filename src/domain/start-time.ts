@@ -1,5 +1,6 @@
 import { wallClock } from './freeze-windows.js';
 import { parseDuration } from './duration.js';
+import { echoInput } from './text.js';
 
 /**
  * Reads the start of a scheduled freeze (`/freeze schedule start:…`) as people type it. Local times are
@@ -52,7 +53,7 @@ const bad = (reason: string): StartTime => ({ ok: false, reason });
 /** Parses `text` into an instant; `now` and `timeZone` give meaning to relative and local times. */
 export function parseStartTime(text: string, now: Date, timeZone: string): StartTime {
   const input = text.trim().replace(/\s+/g, ' ');
-  const unknown = bad(`"${input.slice(0, 40)}" is not a time I can read. Try ${START_TIME_FORMATS}.`);
+  const unknown = bad(`"${echoInput(input)}" is not a time I can read. Try ${START_TIME_FORMATS}.`);
   if (input === '') return bad(`The start time is empty. Try ${START_TIME_FORMATS}.`);
   if (/^now$/i.test(input)) return { ok: true, at: now };
 
@@ -60,7 +61,7 @@ export function parseStartTime(text: string, now: Date, timeZone: string): Start
   if (relative) {
     const ms = parseDuration(relative[1] ?? '');
     if (ms === undefined)
-      return bad(`"${input.slice(0, 40)}": after "in" put a duration like 2h, 90m or 1h30m.`);
+      return bad(`"${echoInput(input)}": after "in" put a duration like 2h, 90m or 1h30m.`);
     return { ok: true, at: new Date(now.getTime() + ms) };
   }
 
@@ -81,7 +82,7 @@ export function parseStartTime(text: string, now: Date, timeZone: string): Start
     const wall = Date.UTC(year, month - 1, day, hour, minute);
     const check = new Date(wall);
     if (!validClock(hour, minute) || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
-      return bad(`"${input.slice(0, 40)}" is not a real date and time.`);
+      return bad(`"${echoInput(input)}" is not a real date and time.`);
     }
     return { ok: true, at: new Date(localToInstant(wall, timeZone)) };
   }
@@ -90,7 +91,7 @@ export function parseStartTime(text: string, now: Date, timeZone: string): Start
   if (dayTime) {
     const hour = Number(dayTime[2]);
     const minute = Number(dayTime[3]);
-    if (!validClock(hour, minute)) return bad(`"${input.slice(0, 40)}" is not a time of day (00:00–23:59).`);
+    if (!validClock(hour, minute)) return bad(`"${echoInput(input)}" is not a time of day (00:00–23:59).`);
     const midnight = localMidnight(now, timeZone);
     const clock = hour * 3_600_000 + minute * 60_000;
     const word = dayTime[1]?.toLowerCase();

@@ -202,6 +202,8 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       DISCORD_TOKEN: SANDBOX_DISCORD_TOKEN,
       DISCORD_APP_ID: SANDBOX_APP_ID,
       DISCORD_API_URL: discord.apiUrl,
+      // The bot answers POST /discord/interactions too; the local Discord uses it once an endpoint is set.
+      DISCORD_PUBLIC_KEY: discord.interactionsPublicKey,
       ...(app
         ? {
             GITHUB_APP_ID: SANDBOX_GITHUB_APP_ID,

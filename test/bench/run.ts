@@ -26,6 +26,7 @@ import {
   type RawConfig,
 } from '../e2e/support/config-file.js';
 import { benchScale } from './scale.js';
+import { measureHandover } from './handover.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SERVICES = 20;
@@ -256,6 +257,9 @@ async function main(): Promise<void> {
   const servicesPort = await freePort();
   const httpPort = await freePort();
   const configFile = writeConfig(dir, benchConfig(servicesPort));
+  // Defect 12: measured first, on a quiet machine (the bot under load comes later).
+  console.log('measuring the gateway change-over gap (blue/green and graceful stop)…');
+  const handover = await measureHandover();
   console.log('Release Console benchmark — building (npm run build)…');
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore', timeout: 300_000 });
   console.log('starting the stand-ins…');
@@ -430,6 +434,17 @@ async function main(): Promise<void> {
     );
     record('idle RSS', `${idleRss.toFixed(0)} MB`, '< 150 MB', idleRss < 150);
     record('RSS after the load', `${loadedRss.toFixed(0)} MB`);
+    const worstGap = Math.max(...handover.blueGreen, ...handover.stop);
+    record(
+      `gateway gap, blue/green handover p50 / max (n=${handover.blueGreen.length})`,
+      `${percentile(handover.blueGreen, 50).toFixed(0)} / ${Math.max(...handover.blueGreen).toFixed(0)} ms`,
+    );
+    record(
+      `gateway gap, graceful stop (SIGTERM) p50 / max (n=${handover.stop.length})`,
+      `${percentile(handover.stop, 50).toFixed(0)} / ${Math.max(...handover.stop).toFixed(0)} ms`,
+      'max < 1000 ms',
+      worstGap < 1_000,
+    );
     await benchScale(record);
     printTable();
     console.log('\nGitHub requests of the happy-path prod deploy:');

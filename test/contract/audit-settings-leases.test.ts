@@ -40,6 +40,22 @@ forEachBackend('SettingsRepository', (repos) => {
     await repos().settings.set(key, { on: false }, at(2));
     expect(await repos().settings.get(key)).toEqual({ on: false });
   });
+
+  it('lets exactly one of two concurrent claims of a key win, until the claim expires or is cleared', async () => {
+    const key = uid('github-delivery');
+    const until = new Date(at(0).getTime() + 60_000);
+    const answers = await Promise.all([
+      repos().settings.claim(key, until, at(0)),
+      repos().settings.claim(key, until, at(0)),
+    ]);
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    expect(await repos().settings.get(key)).toEqual({ expiresAt: until.toISOString() });
+    expect(await repos().settings.claim(key, until, new Date(at(0).getTime() + 30_000))).toBe(false);
+    // Expired: the next claim wins again.
+    expect(await repos().settings.claim(key, new Date(until.getTime() + 60_000), until)).toBe(true);
+    await repos().settings.set(key, null, at(1));
+    expect(await repos().settings.claim(key, until, at(0))).toBe(true);
+  });
 });
 
 forEachBackend('LeaseRepository', (repos) => {

@@ -4,6 +4,11 @@ import type { Logger } from '../../logger.js';
 import type { RegisteredCommand } from './command.js';
 
 export interface DiscordGateway {
+  /**
+   * Defect 12: everything a login needs short of the session itself (the client built, the gateway URL
+   * fetched), done before the lease is asked for, so taking over costs only the WebSocket handshake.
+   */
+  prepare(): Promise<void>;
   /** Logs in to the gateway and resolves once the client is ready. */
   connect(): Promise<void>;
   /** Stops taking interactions (new ones are ignored; Discord shows them as failed). */
@@ -126,6 +131,9 @@ function dropMalformedInteractions(client: Client, log: Logger): void {
   };
 }
 
+/** How long a prefetched gateway URL stands in for the login's own fetch. */
+const PREFETCH_FRESH_MS = 10 * 60_000;
+
 /** The single discord.js gateway connection (§9): only the instance holding the lease calls connect(). */
 export function createGateway(options: {
   rest: DiscordRestOptions;
@@ -134,31 +142,56 @@ export function createGateway(options: {
 }): DiscordGateway {
   const { log } = options;
   let client: Client | undefined;
+  let prepared: Client | undefined;
   let accepting = true;
   const inFlight = new Set<Promise<void>>();
+
+  const build = (): Client => {
+    const created = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      ...(options.rest.api ? { rest: { api: options.rest.api } } : {}),
+    });
+    dropMalformedInteractions(created, log);
+    created.on(Events.InteractionCreate, (interaction) => {
+      if (!accepting) return;
+      const task = handleSafely(() => options.onInteraction(interaction), log).finally(() =>
+        inFlight.delete(task),
+      );
+      inFlight.add(task);
+    });
+    created.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
+    created.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'gateway disconnected'));
+    return created;
+  };
 
   return {
     get connected() {
       return client?.isReady() ?? false;
     },
+    async prepare() {
+      if (client || prepared) return;
+      const created = build();
+      created.rest.setToken(options.rest.token);
+      const info = await created.rest.get(Routes.gatewayBot()).catch(async (error: unknown) => {
+        await created.destroy();
+        throw error;
+      });
+      const fetchedAt = Date.now();
+      // The login asks for /gateway/bot first; answered from this fetch while it is fresh, the change-over
+      // does not wait on a REST round trip (the URL does not change between a fetch and a login minutes on).
+      const get = created.rest.get.bind(created.rest);
+      created.rest.get = (route, request) =>
+        route === Routes.gatewayBot() && Date.now() - fetchedAt < PREFETCH_FRESH_MS
+          ? Promise.resolve(info)
+          : get(route, request);
+      prepared = created;
+    },
     async connect() {
       if (client) return;
       accepting = true;
-      const created = new Client({
-        intents: [GatewayIntentBits.Guilds],
-        ...(options.rest.api ? { rest: { api: options.rest.api } } : {}),
-      });
+      const created = prepared ?? build();
+      prepared = undefined;
       client = created;
-      dropMalformedInteractions(created, log);
-      created.on(Events.InteractionCreate, (interaction) => {
-        if (!accepting) return;
-        const task = handleSafely(() => options.onInteraction(interaction), log).finally(() =>
-          inFlight.delete(task),
-        );
-        inFlight.add(task);
-      });
-      created.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
-      created.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'gateway disconnected'));
       const ready = new Promise<void>((resolve) => created.once(Events.ClientReady, () => resolve()));
       await created.login(options.rest.token);
       await ready;
@@ -177,8 +210,9 @@ export function createGateway(options: {
       clearTimeout(timer);
     },
     async disconnect() {
-      const current = client;
+      const current = client ?? prepared;
       client = undefined;
+      prepared = undefined;
       if (current) await current.destroy();
     },
     ping() {

@@ -35,8 +35,9 @@ export function isStaleRunEvent(deploy: Deploy, run: Run): boolean {
 /**
  * POST /github/webhook (§4.6): `workflow_run` and `deployment_protection_rule` (§16) events, accepted only with a valid X-Hub-Signature-256 for
  * GITHUB_WEBHOOK_SECRET (checked by @octokit/webhooks). Other events are acknowledged and ignored. A delivery
- * is applied once: its X-GitHub-Delivery id is remembered in settings (the expiry is checked here, so no
- * TTL index is needed), and an event older than the deploy's state is ignored.
+ * is applied once: its X-GitHub-Delivery id is claimed in settings with one atomic write before it is applied
+ * (the expiry is part of the claim, so no TTL index is needed), and an event older than the deploy's state
+ * is ignored.
  */
 export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
   const webhooks = new Webhooks({ secret });
@@ -55,43 +56,63 @@ export function createGitHubWebhookHandler(deps: AppDeps, secret: string) {
       return { status: 400, body: 'missing or malformed X-GitHub-Delivery' };
     }
     const now = deps.clock.now();
-    const seen = await deps.repos.settings.get<{ expiresAt: string }>(deliveryKey(delivery));
-    if (seen && Date.parse(seen.expiresAt) > now.getTime()) {
+    // Claimed before it is applied, in one write: of two concurrent identical deliveries only one applies.
+    const claimed = await deps.repos.settings.claim(
+      deliveryKey(delivery),
+      new Date(now.getTime() + DELIVERY_MEMORY_MS),
+      now,
+    );
+    if (!claimed) {
       deps.log.info({ delivery }, 'webhook delivery already applied');
       return { status: 202, body: 'duplicate delivery' };
     }
-    const expiresAt = new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString();
-    if (event === PROTECTION_EVENT) {
-      const answer = await handleProtectionRule(deps, body, delivery);
-      if (answer.status === 202) await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
-      return answer;
-    }
-    if (isCommitEvent(event)) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return { status: 400, body: `not a ${event} payload` };
-      }
-      const answer = await applyCommitEvent(deps, event, parsed);
-      if (answer.status < 300) await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
-      return answer;
-    }
-    let payload: z.infer<typeof workflowRunPayload>;
+    let answer: { status: number; body?: string };
     try {
-      payload = workflowRunPayload.parse(JSON.parse(body));
-    } catch {
-      return { status: 400, body: 'not a workflow_run payload' };
+      answer = await applyDelivery(deps, event, body, delivery);
+    } catch (error) {
+      await forget(deps, delivery, now);
+      throw error;
     }
-    const run = toRun(payload.workflow_run);
-    const known = await deps.repos.deploys.findByRunId(run.id);
-    if (known && isStaleRunEvent(known, run)) {
-      deps.log.info({ delivery, deployId: known.id, status: run.status }, 'stale run event ignored');
-      return { status: 202, body: 'stale event' };
-    }
-    const matched = await applyRunEvent(deps, run);
-    // Remembered once applied: a delivery that failed half-way may be redelivered and applied then.
-    await deps.repos.settings.set(deliveryKey(delivery), { expiresAt }, now);
-    return { status: 202, body: matched ? 'applied' : 'no matching deploy' };
+    // A delivery that was not taken (a bad payload, or one to answer later) is forgotten, so GitHub's
+    // redelivery is applied then.
+    if (answer.status >= 300) await forget(deps, delivery, now);
+    return answer;
   };
+}
+
+function forget(deps: AppDeps, delivery: string, now: Date): Promise<void> {
+  return deps.repos.settings.set(deliveryKey(delivery), null, now).catch(() => undefined);
+}
+
+/** One claimed delivery: a protection rule question, a commit event or a run event. */
+async function applyDelivery(
+  deps: AppDeps,
+  event: string,
+  body: string,
+  delivery: string,
+): Promise<{ status: number; body?: string }> {
+  if (event === PROTECTION_EVENT) return handleProtectionRule(deps, body, delivery);
+  if (isCommitEvent(event)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { status: 400, body: `not a ${event} payload` };
+    }
+    return applyCommitEvent(deps, event, parsed);
+  }
+  let payload: z.infer<typeof workflowRunPayload>;
+  try {
+    payload = workflowRunPayload.parse(JSON.parse(body));
+  } catch {
+    return { status: 400, body: 'not a workflow_run payload' };
+  }
+  const run = toRun(payload.workflow_run);
+  const known = await deps.repos.deploys.findByRunId(run.id);
+  if (known && isStaleRunEvent(known, run)) {
+    deps.log.info({ delivery, deployId: known.id, status: run.status }, 'stale run event ignored');
+    return { status: 202, body: 'stale event' };
+  }
+  const matched = await applyRunEvent(deps, run);
+  return { status: 202, body: matched ? 'applied' : 'no matching deploy' };
 }

@@ -21,6 +21,12 @@ export interface HttpHandlers {
     path: string,
     headers: IncomingMessage['headers'],
   ) => Promise<{ status: number; headers: Readonly<Record<string, string>>; body: string | Buffer }>;
+  // HTTP interactions mode (SPEC §9): set when DISCORD_PUBLIC_KEY is.
+  /** POST /discord/interactions: gets the raw body, whose signature covers it byte for byte. */
+  discordInteractions?: (
+    headers: IncomingMessage['headers'],
+    body: string,
+  ) => Promise<{ status: number; body: string }>;
 }
 
 export interface HttpServer {
@@ -47,7 +53,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** /healthz, /readyz, /metrics and /github/webhook (SPEC §9) on 0.0.0.0:port (or host). */
+/** /healthz, /readyz, /metrics, /github/webhook and /discord/interactions (SPEC §9) on 0.0.0.0:port (or host). */
 export async function startHttpServer(options: {
   port: number;
   host?: string;
@@ -97,6 +103,20 @@ export async function startHttpServer(options: {
       const answer = await handlers.statusPage(path, req.headers);
       res.writeHead(answer.status, answer.headers);
       res.end(req.method === 'HEAD' ? undefined : answer.body);
+      return;
+    }
+    if (path === '/discord/interactions' && handlers.discordInteractions) {
+      if (req.method !== 'POST') {
+        send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+        return;
+      }
+      const body = await readBody(req);
+      if (body === undefined) {
+        send(res, 413, JSON.stringify({ error: 'payload too large' }));
+        return;
+      }
+      const answer = await handlers.discordInteractions(req.headers, body);
+      send(res, answer.status, answer.body, answer.status === 200 ? 'application/json' : 'text/plain');
       return;
     }
     send(res, 404, JSON.stringify({ error: 'not found' }));

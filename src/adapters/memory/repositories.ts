@@ -406,6 +406,14 @@ function memorySettings(): SettingsRepository {
       await tick();
       store.set(key, copy(value));
     },
+    async claim(key, expiresAt, now) {
+      await tick();
+      // Check and set in one synchronous step: nothing can run between them.
+      const held = store.get(key) as { expiresAt?: unknown } | null | undefined;
+      if (typeof held?.expiresAt === 'string' && held.expiresAt > now.toISOString()) return false;
+      store.set(key, { expiresAt: expiresAt.toISOString() });
+      return true;
+    },
   };
 }
 

@@ -418,6 +418,24 @@ function settingsRepository({ settings }: Models): SettingsRepository {
     async set(key, value, at) {
       await settings.updateOne({ _id: key }, { $set: { value, updatedAt: at } }, { upsert: true });
     },
+    async claim(key, expiresAt, now) {
+      // An upsert that only matches a free (absent, cleared or expired) entry: when one still holds, the
+      // upsert inserts the same _id and the unique key refuses it, so exactly one caller wins.
+      try {
+        await settings.updateOne(
+          {
+            _id: key,
+            $or: [{ value: null }, { 'value.expiresAt': { $not: { $gt: now.toISOString() } } }],
+          },
+          { $set: { value: { expiresAt: expiresAt.toISOString() }, updatedAt: now } },
+          { upsert: true },
+        );
+        return true;
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 11000) return false;
+        throw error;
+      }
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import type {
   ObservedMessage,
 } from './types.js';
 import { findButton, findSelect, modalSubmitComponents } from './driver-components.js';
+import { InteractionsEndpoint, type EndpointDeliveries } from './interactions-endpoint.js';
 
 export interface CommandContext {
   subcommand?: string;
@@ -24,6 +25,11 @@ export interface CommandContext {
 
 /** Acts as the people in the guild, and observes what the bot does. For tests and the sandbox console. */
 export class Driver {
+  // HTTP interactions mode: the application's Interactions Endpoint URL and its signing key pair.
+  readonly #endpoint = new InteractionsEndpoint();
+  /** The REST base the endpoint's answers are applied through (set by the server once it listens). */
+  protected apiBase = '';
+
   constructor(
     protected readonly state: DiscordState,
     protected readonly interactions: InteractionStore,
@@ -291,15 +297,50 @@ export class Driver {
     return this.gateway.dispatch(event, data);
   }
 
+  /** The application's public key (hex), what the bot takes as DISCORD_PUBLIC_KEY. */
+  get interactionsPublicKey(): string {
+    return this.#endpoint.publicKey;
+  }
+
+  /**
+   * Sets the application's Interactions Endpoint URL (several: instances behind a load balancer), checked
+   * as Discord checks it; from then on interactions go there instead of over the gateway. [] turns it off.
+   */
+  setInteractionsEndpoint(urls: readonly string[]): Promise<void> {
+    return this.#endpoint.set(urls);
+  }
+
+  /** What became of the interactions sent to the endpoint so far. */
+  interactionDeliveries(): EndpointDeliveries {
+    return { ...this.#endpoint.deliveries };
+  }
+
+  /** Headers signed with the application's key, as Discord sends them (for tests of the bot's checks). */
+  signInteraction(body: string, timestamp?: number): Record<string, string> {
+    return this.#endpoint.signedHeaders(body, timestamp);
+  }
+
   #send(
     member: MemberRecord,
     description: string,
     input: Omit<Parameters<InteractionStore['create']>[0], 'userId'>,
   ): InteractionHandle {
-    if (this.gateway.counts().open === 0)
+    const overHttp = this.#endpoint.active;
+    if (!overHttp && this.gateway.counts().open === 0)
       throw new Error(`local Discord: cannot send ${description}: no bot is connected to the gateway`);
     const record = this.interactions.create({ ...input, userId: member.user.id });
-    this.gateway.dispatch('INTERACTION_CREATE', record.payload);
+    if (overHttp) {
+      // The HTTP answer is applied through the callback route, so it is checked as a callback would be.
+      const callback = `${this.apiBase}/v10/interactions/${record.id}/${record.token}/callback`;
+      record.httpAnswer = this.#endpoint.deliver(record.payload, async (answer) => {
+        const response = await fetch(callback, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: answer,
+        });
+        if (!response.ok) throw new Error(`interaction answer refused: ${response.status}`);
+      });
+    } else this.gateway.dispatch('INTERACTION_CREATE', record.payload);
     this.state.events.emit('interactionCreate', { id: record.id, type: record.type, userId: member.user.id });
     return new InteractionHandle(this.state, this.interactions, record, description);
   }

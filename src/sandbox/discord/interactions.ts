@@ -38,6 +38,11 @@ export interface InteractionRecord {
   /** Edits of the original response after the callback (a deferred reply counts once filled in). */
   edits: number;
   payload: Record<string, unknown>;
+  /**
+   * Sent to an Interactions Endpoint URL: settles once its HTTP answer has been applied. Discord takes the
+   * HTTP answer before it takes edits and follow-ups of the same interaction, and so does this server.
+   */
+  httpAnswer?: Promise<void>;
 }
 
 /** Interactions in flight, findable by id and by token; wakes waiters whenever one changes. */

@@ -112,11 +112,15 @@ export function interactionRoutes(ctx: ServerContext): Route[] {
     }
   };
 
-  const resolveToken = (app: string | undefined, token: string | undefined): InteractionRecord => {
+  const resolveToken = async (
+    app: string | undefined,
+    token: string | undefined,
+  ): Promise<InteractionRecord> => {
     if (app !== s.appId) throw new DiscordHttpError(404, 10015, 'Unknown Webhook');
     const record = token === undefined ? undefined : ctx.interactions.byToken(token);
     if (!record || preciseNow() - record.createdAt > TOKEN_LIFETIME_MS)
       throw new DiscordHttpError(401, 50027, 'Invalid Webhook Token');
+    await record.httpAnswer;
     return record;
   };
 
@@ -160,26 +164,26 @@ export function interactionRoutes(ctx: ServerContext): Route[] {
         resource: { type, ...(message ? { message: message.message } : {}) },
       });
     }),
-    route('GET', '/webhooks/:app/:token/messages/:message', 'token', ({ params }) =>
-      ok(messageOf(resolveToken(params.app, params.token), params.message).message),
+    route('GET', '/webhooks/:app/:token/messages/:message', 'token', async ({ params }) =>
+      ok(messageOf(await resolveToken(params.app, params.token), params.message).message),
     ),
-    route('PATCH', '/webhooks/:app/:token/messages/:message', 'token', ({ params, body }) => {
-      const record = resolveToken(params.app, params.token);
+    route('PATCH', '/webhooks/:app/:token/messages/:message', 'token', async ({ params, body }) => {
+      const record = await resolveToken(params.app, params.token);
       const message = editChecked(ctx, messageOf(record, params.message), body);
       if (message.message.id === record.originalMessageId) record.edits += 1;
       announce(message, 'MESSAGE_UPDATE');
       ctx.interactions.changed();
       return ok(message.message);
     }),
-    route('DELETE', '/webhooks/:app/:token/messages/:message', 'token', ({ params }) => {
-      const record = resolveToken(params.app, params.token);
+    route('DELETE', '/webhooks/:app/:token/messages/:message', 'token', async ({ params }) => {
+      const record = await resolveToken(params.app, params.token);
       const message = messageOf(record, params.message);
       s.messages.delete(message.message.id);
       ctx.interactions.changed();
       return ok();
     }),
-    route('POST', '/webhooks/:app/:token', 'token', ({ params, query, body }) => {
-      const record = resolveToken(params.app, params.token);
+    route('POST', '/webhooks/:app/:token', 'token', async ({ params, query, body }) => {
+      const record = await resolveToken(params.app, params.token);
       if (!record.callback) throw new DiscordHttpError(404, 10015, 'Unknown Webhook');
       const original = record.originalMessageId ? s.messages.get(record.originalMessageId) : undefined;
       let message: MessageRecord;

@@ -30,6 +30,7 @@ export class LocalDiscord extends Driver {
     private readonly faults: ServerFaults = new ServerFaults(),
   ) {
     super(state, interactions, gateway, rateLimits);
+    this.apiBase = apiUrl;
   }
 
   /**

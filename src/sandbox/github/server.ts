@@ -36,6 +36,9 @@ import {
   type RequestMatcher,
 } from './views.js';
 
+/** An injected "status" that resets the connection (ECONNRESET for the client). */
+const RESET = 0;
+
 export type { LocalGitHubEvents, LocalRun, RecordedRequest, RequestMatcher } from './views.js';
 
 export interface LocalGitHubOptions {
@@ -200,7 +203,10 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     this.rate.forceNext(count, kind);
   }
 
-  /** The next request matching `matcher` gets `status`; `after: true` applies it after the request took effect. */
+  /**
+   * The next request matching `matcher` gets `status`; `after: true` applies it after the request took
+   * effect. Status 0 resets the connection instead of answering.
+   */
   failNextRequest(
     matcher: RequestMatcher,
     status: number,
@@ -475,6 +481,19 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
         error instanceof SyntaxError ? 'Problems parsing JSON' : 'Server Error',
       );
     }
+    // Status 0 injected: the connection is reset (before or after the request took effect), no answer.
+    if (reply.status === RESET) {
+      req.socket.destroy();
+      this.recorded.push({
+        method,
+        path,
+        query: url.search,
+        status: 0,
+        time: Date.now(),
+        notModified: false,
+      });
+      return;
+    }
     const { status, notModified } = writeReply(
       res,
       method,
@@ -522,12 +541,14 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     const limited = this.rate.takeForced();
     if (limited) return limited;
     const before = this.takeInjected(method, path, false);
+    if (before?.status === RESET) return { status: RESET };
     if (before) return errorReply(before.status, before.status >= 500 ? 'Server Error' : 'Injected failure');
     const found = router.match(method, path);
     if (found === undefined) return errorReply(404, 'Not Found');
     if (found === 'method') return errorReply(404, 'Not Found');
     const reply = found.handler({ method, path, params: found.params, query, body, headers: req.headers });
     const after = this.takeInjected(method, path, true);
+    if (after?.status === RESET) return { status: RESET };
     return after ? errorReply(after.status, 'Server Error') : reply;
   }
 }
