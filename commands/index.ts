@@ -35,7 +35,7 @@ export const commands: readonly RegisteredCommand[] = [
   maintenance,
   rollback,
   smoke,
-  // Issue 13: locks and /status.
+  // locks and /status.
   lock,
   unlock,
   status,

@@ -22,7 +22,7 @@ const ttl = option.string({
 });
 
 /**
- * /lock service service env reason [ttl] (R4/R5) and /lock all reason (R5) (issue 13): requests to a locked
+ * /lock service service env reason [ttl] (R4/R5) and /lock all reason (R5) (§16): requests to a locked
  * env wait in its queue and are offered in order once it is unlocked or the ttl is up.
  */
 export const lock = defineCommand({

@@ -3,7 +3,7 @@ import { lockTarget } from '../src/adapters/discord/render/locks.js';
 import { unlockAll, unlockEnv } from '../src/app/locks.js';
 import { deploy, targetOption } from './deploy.js';
 
-/** /unlock service service env (its owner or an R5) and /unlock all (R5) (issue 13): the queue is offered. */
+/** /unlock service service env (its owner or an R5) and /unlock all (R5) (§16): the queue is offered. */
 export const unlock = defineCommand({
   name: 'unlock',
   description: 'Lift a lock: the first request waiting in line is offered',

@@ -30,38 +30,29 @@ if (!process.env.MONGODB_URI && hasJava && !hasJars) {
   run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], serverDir);
 }
 
-// Rollout analysis tests and the sandbox's rollouts need a real Prometheus: install it on CI when we may.
-const hasPrometheus = existsSync(process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus');
+// Debian packages the tests use for real (Prometheus for rollout analysis, chromium for the status page's
+// browser test): installed on CI when we may (root, apt-get); elsewhere the tests that need them say why
+// they were skipped.
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (!hasPrometheus && isRoot && process.env.CI && existsSync('/usr/bin/apt-get')) {
-  console.error('setup: installing Prometheus (apt-get install prometheus)…');
+const mayInstall = Boolean(process.env.CI) && isRoot && existsSync('/usr/bin/apt-get');
+
+/** apt-get install, with an `apt-get update` first when the package lists are stale or missing. */
+function aptInstall(pkg) {
+  console.error(`setup: installing ${pkg} (apt-get install ${pkg})…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env }).status;
-  if (apt(['install', '-y', '--no-install-recommends', 'prometheus']) !== 0) {
-    apt(['update']);
-    apt(['install', '-y', '--no-install-recommends', 'prometheus']);
-  }
+  if (apt(['install', '-y', '--no-install-recommends', pkg]) === 0) return true;
+  apt(['update']);
+  const ok = apt(['install', '-y', '--no-install-recommends', pkg]) === 0;
+  if (!ok) console.error(`setup: ${pkg} could not be installed: the tests that need it will be skipped.`);
+  return ok;
+}
+
+if (mayInstall && !existsSync(process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus')) aptInstall('prometheus');
+const chromiumPaths = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+if (mayInstall && process.argv.includes('--go-tools') && !chromiumPaths.some((p) => existsSync(p))) {
+  aptInstall('chromium');
 }
 
 // `npm start` needs neither tool, so only the test run waits for them (Syft builds for minutes the first time).
 if (process.argv.includes('--go-tools') && !ensureGoTools()) process.exit(1);
-
-// The status page's browser test drives Debian's chromium; CI installs it, elsewhere the test says how.
-const chromiumPaths = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (
-  process.argv.includes('--go-tools') &&
-  process.env.CI &&
-  isRoot &&
-  process.platform === 'linux' &&
-  !chromiumPaths.some((p) => existsSync(p)) &&
-  spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
-) {
-  console.error('setup: installing chromium for the status page browser test (apt-get)…');
-  const update = spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-  const install =
-    update.status === 0 && spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit' });
-  if (!install || install.status !== 0) {
-    console.error('setup: chromium could not be installed: the browser test will be skipped.');
-  }
-}

@@ -136,7 +136,7 @@ const serviceSchema = z
     defaultRef: z.string().min(1).default('main'),
     smokeWorkflow: z.string().min(1).optional(),
     environments: z.array(environmentSchema).min(1),
-    /** Issue 13: the service's own Discord roles, beside (or with `replace`, instead of) the global R4/R5. */
+    /** the service's own Discord roles, beside (or with `replace`, instead of) the global R4/R5. */
     roles: z
       .strictObject({
         requesters: z.array(snowflake).default([]),
@@ -221,7 +221,7 @@ const fileSchema = z
       serviceSchema,
     ),
     freezeWindows: z.array(freezeWindowSchema).default([]),
-    /** Issue 13: how long the head of a queue holds its offer (Deploy now) before the next is offered. */
+    /** how long the head of a queue holds its offer (Deploy now) before the next is offered. */
     queue: z.strictObject({ offerExpiry: duration.prefault('10m') }).prefault({}),
     /** Visibility (§17): GitHub Releases, pull-request comments and the pinned status board. */
     visibility: z

@@ -10,7 +10,7 @@ export const OUTBOX_JOB = 'deploy-outbox';
 export const NIGHTLY_SMOKE_JOB = 'nightly-smoke';
 /** One look at a night's smoke runs; schedules the next until the night concludes. */
 export const NIGHTLY_SMOKE_CHECK_JOB = 'nightly-smoke-check';
-/** Issue 13: ends the locks whose ttl is up (announced, audited, their queue offered). */
+/** ends the locks whose ttl is up (announced, audited, their queue offered). */
 export const LOCK_EXPIRY_JOB = 'lock-expiry';
 /** The status board (§17): the debounced refresh after a change, and the periodic check that it still exists. */
 export const STATUS_BOARD_JOB = 'status-board';

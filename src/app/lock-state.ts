@@ -2,7 +2,7 @@ import type { GateInput } from '../domain/gates.js';
 import { ALL_TARGETS, type Lock } from '../domain/model.js';
 import type { AppDeps } from './ports/deps.js';
 
-/** Locks as the gates and /status read them (issue 13); taking and lifting them is src/app/locks.ts. */
+/** Locks as the gates and /status read them (§16); taking and lifting them is src/app/locks.ts. */
 
 export function isGlobal(lock: Lock): boolean {
   return lock.service === ALL_TARGETS && lock.env === ALL_TARGETS;

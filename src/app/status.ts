@@ -31,7 +31,7 @@ export function isOpen(row: StatusRow): boolean {
 }
 
 /**
- * `/status` (issue 13, anyone): "where can I deploy" — every configured service × env with its lock, freeze,
+ * `/status` (§16, anyone): "where can I deploy" — every configured service × env with its lock, freeze,
  * queue length and what runs there. Reads a handful of queries however many services there are.
  */
 export async function statusBoard(deps: AppDeps): Promise<StatusBoard> {

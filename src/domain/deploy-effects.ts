@@ -118,7 +118,7 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
     case 'requeue':
     case 'supersede':
       return [card];
-    // Issue 13: a request that leaves the line lets the next one in it be offered (FIFO queue).
+    // a request that leaves the line lets the next one in it be offered (FIFO queue).
     case 'reject':
     case 'deny':
     case 'expire':
@@ -188,7 +188,6 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
 function trafficNow(deploy: Deploy): number {
   return deploy.rollout ? trafficOf(deploy.rollout) : 100;
 }
-
 
 // ---- Visibility (§17) ----
 

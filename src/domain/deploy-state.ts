@@ -39,7 +39,7 @@ export const TRANSITIONS = {
   succeed: { from: ['dispatched', 'running'], to: 'succeeded' },
   /** The run failed, or the dispatch itself failed for good. */
   fail: { from: ['approved', 'dispatched', 'running'], to: 'failed' },
-  /** Issue 13: the head of the queue let its offer (Deploy now) expire; the next in line is offered. */
+  /** the head of the queue let its offer (Deploy now) expire; the next in line is offered. */
   lapse: { from: ['requested'], to: 'expired' },
   // Scheduled deploys (§15).
   /** `/deploy … at:` — the request is stored until its time; nothing is checked yet. */

@@ -34,13 +34,13 @@ export interface GateInput {
     | {
         readonly kind: LockKind;
         readonly reason: string;
-        /** Issue 13: who holds a manual lock, until when, and whether it holds every env. */
+        /** who holds a manual lock, until when, and whether it holds every env. */
         readonly by?: string | undefined;
         readonly expiresAt?: Date | undefined;
         readonly global?: boolean | undefined;
       }
     | undefined;
-  /** Issue 13: earlier requests for the service+env still waiting their turn (the FIFO queue). */
+  /** earlier requests for the service+env still waiting their turn (the FIFO queue). */
   readonly aheadInLine?: number | undefined;
   /** Another deploy of the service to this env in an active state. */
   readonly busyDeployId?: string | undefined;

@@ -96,9 +96,9 @@ export interface Deploy {
   readonly rerunRequested?: boolean;
   /** A queued request: the gate that made it wait. */
   readonly waitingFor?: GateBlock;
-  /** Issue 13: its place in the FIFO queue of its service+env when last counted (1 is the head). */
+  /** its place in the FIFO queue of its service+env when last counted (1 is the head). */
   readonly queuePosition?: number;
-  /** Issue 13: when it was offered (Deploy now) as the head of the queue; the offer lapses after queue.offerExpiry. */
+  /** when it was offered (Deploy now) as the head of the queue; the offer lapses after queue.offerExpiry. */
   readonly offeredAt?: Date;
   /** Why the deploy ended the way it did (gate reason, run conclusion, …), for people. */
   readonly outcomeReason?: string;
@@ -228,11 +228,11 @@ export interface Lock {
   readonly createdBy: Actor;
   readonly createdAt: Date;
   readonly deployId?: string;
-  /** Locks (issue 13): when a manual lock ends by itself; compared with the clock when read, no TTL index. */
+  /** Locks (§16): when a manual lock ends by itself; compared with the clock when read, no TTL index. */
   readonly expiresAt?: Date;
 }
 
-/** Locks (issue 13): the service and env of a global lock (`/lock all`), which holds every env. */
+/** Locks (§16): the service and env of a global lock (`/lock all`), which holds every env. */
 export const ALL_TARGETS = '*';
 
 export interface AuditEntry {

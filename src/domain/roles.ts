@@ -13,7 +13,7 @@ export interface RoleActor {
 export interface RoleIds {
   readonly r4: string;
   readonly r5: string;
-  /** Per-service roles (issue 13): see `forService`. */
+  /** Per-service roles (§16): see `forService`. */
   readonly service?: ServiceRoles;
 }
 

@@ -80,7 +80,7 @@ forEachBackend('LockRepository', (repos) => {
   });
 });
 
-forEachBackend('LockRepository: expiry and the global lock (issue 13)', (repos) => {
+forEachBackend('LockRepository: expiry and the global lock (§16)', (repos) => {
   const manual = (over: Partial<Lock>): Lock => ({
     service: 'api',
     env: 'prod',

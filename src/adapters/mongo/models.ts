@@ -95,7 +95,7 @@ const deploySchema = new Schema(
     commits: Schema.Types.Mixed,
     ciState: String,
     waitingFor: Schema.Types.Mixed,
-    // Issue 13: the FIFO queue.
+    // the FIFO queue.
     queuePosition: Number,
     offeredAt: Date,
     outcomeCode: String,

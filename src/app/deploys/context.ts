@@ -57,7 +57,7 @@ export async function loadDeploy(deps: AppDeps, id: string): Promise<Deploy> {
   return deploy;
 }
 
-/** The roles that decide about `service`: the global R4/R5 with the service's own (issue 13). */
+/** The roles that decide about `service`: the global R4/R5 with the service's own (§16). */
 export function rolesFor(deps: AppDeps, service: string): RoleIds {
   return forService(deps.config.discord.roles, serviceOf(deps.config, service));
 }

@@ -25,7 +25,7 @@ export interface GateCheck {
   readonly blocking?: { code: ErrorCode; reason: string; waitable: boolean };
   readonly ciState?: string;
   readonly commits?: CommitLine[];
-  /** Issue 13: its place in the FIFO queue of the service+env (1: nobody waits ahead of it). */
+  /** its place in the FIFO queue of the service+env (1: nobody waits ahead of it). */
   readonly position?: number;
 }
 

@@ -2,7 +2,7 @@ import type { Deploy, DeployState } from '../../domain/model.js';
 import type { AppDeps } from '../ports/deps.js';
 
 /**
- * The FIFO queue of a service+env (issue 13): requests wait their turn in the order they were made, across
+ * The FIFO queue of a service+env (§16): requests wait their turn in the order they were made, across
  * requesters. A request that is still undecided — queued, offered (requested), awaiting approval — holds its
  * place; only the head is offered when the way clears.
  */

@@ -16,7 +16,7 @@ function offerLapsed(deps: AppDeps, deploy: Deploy, now: Date): boolean {
 const lineKey = (deploy: Deploy): string => JSON.stringify([deploy.service, deploy.env]);
 
 /**
- * Offers the head of each queue again (§4.8, issue 13: a FIFO queue per service+env across requesters) once
+ * Offers the head of each queue again (§4.8, §16: a FIFO queue per service+env across requesters) once
  * the way is clear: it goes back to `requested`, which owes its requester Deploy now / Cancel. Only the head:
  * the next is offered after the head deployed, was cancelled, or let its offer lapse (`queue.offerExpiry`,
  * which this also ends). Owed when a request leaves the line, and run by a periodic sweep (freeze ends,

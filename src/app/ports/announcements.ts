@@ -32,7 +32,7 @@ export type OpsAnnouncement =
       readonly offered: number;
     }
   | { readonly kind: 'override'; readonly deploy: Deploy; readonly gate: string }
-  // Issue 13: locks. `by` is absent when the lock expired by itself.
+  // locks. `by` is absent when the lock expired by itself.
   | { readonly kind: 'locked'; readonly lock: Lock }
   | {
       readonly kind: 'unlocked';

@@ -184,7 +184,7 @@ export interface AuditRepository {
 export interface SettingsRepository {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, at: Date): Promise<void>;
-  // Webhook de-duplication (issue 11): one atomic claim, so two concurrent identical deliveries apply once.
+  // Webhook de-duplication (§13): one atomic claim, so two concurrent identical deliveries apply once.
   /**
    * Stores `{ expiresAt }` under `key` unless an entry whose `expiresAt` is still after `now` is there.
    * True for the one caller that stored it; false when it was already claimed (one write, no read first).

@@ -152,7 +152,7 @@ export function renderDeployCard(deploy: Deploy, context: DeployCardContext): Me
     );
   if (deploy.waitingFor && deploy.state === 'queued')
     lines.push(`Waiting for: ${deploy.waitingFor.code} — ${userText(deploy.waitingFor.reason, 300)}`);
-  // Issue 13: the place in the FIFO queue of the service+env.
+  // the place in the FIFO queue of the service+env.
   if (deploy.queuePosition && deploy.state === 'queued') lines.push(`**${inLine(deploy.queuePosition)}**`);
 
   const fields: NonNullable<APIEmbed['fields']> = [

@@ -127,7 +127,7 @@ export function renderAnnouncement(a: OpsAnnouncement, timeZone: string): Messag
         ],
       };
     }
-    // Issue 13: locks have their own renderer.
+    // locks have their own renderer.
     case 'locked':
     case 'unlocked':
       return renderLockAnnouncement(a, timeZone);

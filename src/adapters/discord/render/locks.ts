@@ -16,7 +16,7 @@ export function lockUntil(lock: Lock, timeZone: string): string {
     : 'until someone unlocks it';
 }
 
-/** Lock and unlock in the ops channel (issue 13): who, why, until when, and what it freed. */
+/** Lock and unlock in the ops channel (§16): who, why, until when, and what it freed. */
 export function renderLockAnnouncement(
   a: Extract<OpsAnnouncement, { kind: 'locked' | 'unlocked' }>,
   timeZone: string,
