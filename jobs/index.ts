@@ -31,7 +31,7 @@ export const jobs: readonly RegisteredJob[] = [
   emergencyAck,
   nightlySmoke,
   nightlySmokeCheck,
-  // Issue 13.
+  // Locks (§16).
   lockExpiry,
   // Visibility (§17).
   statusBoard,

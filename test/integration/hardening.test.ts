@@ -23,7 +23,7 @@ import {
   type AppHarness,
 } from '../helpers/app-deps.js';
 
-/** Issue 11: hostile input and faults, each at the app boundary a person reaches. */
+/** Hostile input and faults, each at the app boundary a person reaches. */
 let h: AppHarness | undefined;
 afterEach(async () => {
   await h?.close();
