@@ -38,6 +38,8 @@ interface Cell {
   readonly setup: Setup;
   readonly options?: Record<string, unknown>;
   readonly fields?: Record<string, string>;
+  /** What follows the deploy id in the button's custom_id (a checklist item's index). */
+  readonly idSuffix?: string;
 }
 
 const inFlight = { state: 'running' as const, runId: 4242, dispatchedAt: new Date() };
@@ -125,6 +127,19 @@ const CELLS: Cell[] = [
     options: { service: 'api', env: 'staging' },
   },
   { entry: '/unlock all', action: 'unlockAll', setup: { lock: 'global' }, options: {} },
+  {
+    entry: 'button:tick',
+    action: 'tickChecklist',
+    setup: { deploy: { state: 'awaiting_approval', env: 'prod' }, approval: true },
+    idSuffix: '_1',
+  },
+  { entry: 'button:rollout-promote', action: 'controlRollout', setup: { deploy: { state: 'rolling_out' } } },
+  { entry: 'button:rollout-pause', action: 'controlRollout', setup: { deploy: { state: 'rolling_out' } } },
+  { entry: 'button:rollout-resume', action: 'controlRollout', setup: { deploy: { state: 'rolling_out' } } },
+  { entry: 'button:rollout-abort', action: 'controlRollout', setup: { deploy: { state: 'rolling_out' } } },
+  { entry: '/schedule list', action: 'view', setup: {}, options: {} },
+  { entry: '/schedule cancel', action: 'cancel', setup: { deploy: { state: 'scheduled' } }, options: {} },
+  { entry: '/stats', action: 'view', setup: {}, options: {} },
 ];
 
 let h: AppHarness;
@@ -171,6 +186,7 @@ async function prepare(setup: Setup): Promise<string> {
         expiresAt: new Date(now.getTime() + 3_600_000),
         repingAt: new Date(now.getTime() + 1_800_000),
         repinged: false,
+        checklist: [{ text: 'Migrations applied to staging and green' }],
       });
     }
   }
@@ -192,7 +208,14 @@ async function prepare(setup: Setup): Promise<string> {
 /** Runs the registered command, button or modal; the error it was refused with, if any. */
 async function invoke(cell: Cell, persona: Persona, id: string): Promise<unknown> {
   const actor = PERSONAS[persona];
-  const context = { id, actor, deps: h.deps, log, channelId: 'ops', messageId: 'm1' };
+  const context = {
+    id: `${id}${cell.idSuffix ?? ''}`,
+    actor,
+    deps: h.deps,
+    log,
+    channelId: 'ops',
+    messageId: 'm1',
+  };
   const [kind, name] = cell.entry.startsWith('/')
     ? ['command', cell.entry.slice(1)]
     : (cell.entry.split(':') as [string, string]);
@@ -203,7 +226,7 @@ async function invoke(cell: Cell, persona: Persona, id: string): Promise<unknown
       const raw = {
         ...(subcommand ? { subcommand } : {}),
         ...(cell.options ?? {}),
-        ...(command === 'approve' ? { id } : {}),
+        ...(command === 'approve' || (command === 'schedule' && subcommand === 'cancel') ? { id } : {}),
       };
       return definition.run({
         options: definition.options.parse(raw),

@@ -2,7 +2,7 @@ import { UserFacingError } from '../../domain/errors.js';
 import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
 import { canApprove, canCancel, canRequestDeploy, type RoleActor } from '../../domain/roles.js';
 import { shortSha } from '../../domain/text.js';
-import { loadDeploy, resolveTarget, targetOf } from '../deploys/context.js';
+import { loadDeploy, resolveTarget, rolesFor, targetOf } from '../deploys/context.js';
 import { proceed, settled, type Progress } from '../deploys/proceed.js';
 import { previousOf, recordRequest, resolveSha } from '../deploys/request.js';
 import { supersedeDeploy } from '../deploys/supersede.js';
@@ -27,7 +27,7 @@ export interface ScheduleRequest {
  * The ref is resolved now, so a ref that names nothing is refused at once, and again when it fires.
  */
 export async function scheduleDeploy(deps: AppDeps, request: ScheduleRequest): Promise<Progress> {
-  const permission = canRequestDeploy(request.actor, deps.config.discord.roles);
+  const permission = canRequestDeploy(request.actor, rolesFor(deps, request.service));
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (request.at.getTime() <= deps.clock.now().getTime()) {
     throw new UserFacingError('BAD_INPUT', 'A scheduled deploy needs a time in the future.');
@@ -141,7 +141,7 @@ function stillScheduled(deploy: Deploy): void {
 /** `/schedule cancel id` or Cancel on its card: the requester or an R5, before it fired. */
 export async function cancelScheduled(deps: AppDeps, actor: Acting, deployId: string): Promise<Deploy> {
   const deploy = await loadDeploy(deps, deployId);
-  const permission = canCancel(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canCancel(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   stillScheduled(deploy);
   const now = deps.clock.now();
@@ -165,7 +165,7 @@ export async function cancelScheduled(deps: AppDeps, actor: Acting, deployId: st
  * ref still names that SHA.
  */
 export async function approveInAdvance(deps: AppDeps, actor: Acting, deploy: Deploy): Promise<Progress> {
-  const permission = canApprove(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canApprove(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (!targetOf(deps, deploy).needsApproval) {
     throw new UserFacingError('BAD_INPUT', `${deploy.env} needs no approval: it dispatches when it fires.`);

@@ -3,7 +3,7 @@ import type { Actor, Approval, ChecklistItem } from '../../domain/model.js';
 import { canTickChecklist, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
 import { annotate } from '../pipeline/transition.js';
-import { loadDeploy } from './context.js';
+import { loadDeploy, rolesFor } from './context.js';
 
 /**
  * The requester ticks a checklist item on the card (§16): once per item, by one conditional update of the
@@ -17,7 +17,7 @@ export async function tickChecklistItem(
   index: number,
 ): Promise<{ item: ChecklistItem; approval: Approval }> {
   const deploy = await loadDeploy(deps, deployId);
-  const permission = canTickChecklist(actor, deps.config.discord.roles, deploy.requestedBy.id);
+  const permission = canTickChecklist(actor, rolesFor(deps, deploy.service), deploy.requestedBy.id);
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const approval = await deps.repos.approvals.get(deploy.id);
   if (deploy.state !== 'awaiting_approval' || approval?.status !== 'pending') {

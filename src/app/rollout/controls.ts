@@ -2,7 +2,7 @@ import { UserFacingError } from '../../domain/errors.js';
 import type { Actor, Deploy } from '../../domain/model.js';
 import { resumed } from '../../domain/rollout.js';
 import { canControlRollout, type RoleActor } from '../../domain/roles.js';
-import { loadDeploy } from '../deploys/context.js';
+import { loadDeploy, rolesFor } from '../deploys/context.js';
 import type { AppDeps } from '../ports/deps.js';
 import { annotate } from '../pipeline/transition.js';
 import { abortRollout } from './abort.js';
@@ -20,9 +20,9 @@ export async function controlRollout(
   deployId: string,
   control: RolloutControl,
 ): Promise<Deploy> {
-  const permission = canControlRollout(actor, deps.config.discord.roles);
-  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const deploy = await loadDeploy(deps, deployId);
+  const permission = canControlRollout(actor, rolesFor(deps, deploy.service));
+  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   const rollout = deploy.rollout;
   if (deploy.state !== 'rolling_out' || !rollout) {
     throw new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} is not waiting between rollout steps.`);
