@@ -126,7 +126,8 @@ function requestOf(request: ProtectionRuleRequest): ProtectionRequest {
 
 /**
  * The approved deploy this run was dispatched for: the deploy id in the run's name (the workflow contract's
- * run-name), or the run id the bot recorded, with the same service, env and SHA. Anything less is not ours.
+ * run-name), or the run id the bot recorded, with the same service, env and SHA — or the verification smoke
+ * run of a deploy that just went live there. Anything less is not ours.
  */
 async function ownApprovedDeploy(
   deps: AppDeps,
@@ -143,8 +144,12 @@ async function ownApprovedDeploy(
     candidate.env === target.env &&
     candidate.sha === request.sha &&
     run.headSha === request.sha &&
-    (candidate.runId === undefined || candidate.runId === request.runId) &&
-    APPROVED_STATES.includes(candidate.state);
+    ((APPROVED_STATES.includes(candidate.state) &&
+      (candidate.runId === undefined || candidate.runId === request.runId)) ||
+      // The smoke workflow the bot dispatched to verify this deploy (§8) targets the same environment.
+      (candidate.state === 'succeeded' &&
+        (candidate.verification ?? 'pending') === 'pending' &&
+        candidate.runId !== request.runId));
   return matches ? candidate : undefined;
 }
 

@@ -266,7 +266,8 @@ export const ANNOTATIONS = {
    * (which names the run) comes with the change.
    */
   protectionApproved: {
-    guard: { states: ['approved', 'dispatched', 'running'] },
+    // `succeeded`: its verification smoke run targets the same protected environment.
+    guard: { states: ['approved', 'dispatched', 'running', 'succeeded'] },
     action: 'deploy.protection.approved',
   },
   /** Scheduled deploys (§15): an R5 approved a scheduled request before it fired (once, bound to its SHA). */
