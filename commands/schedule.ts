@@ -1,10 +1,8 @@
-import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
-import { option } from '../src/adapters/discord/command-options.js';
+import { deployIdOption, option } from '../src/adapters/discord/command-options.js';
 import { renderScheduleList } from '../src/adapters/discord/render/schedule.js';
 import { cancelScheduled, listScheduled } from '../src/app/continuous/schedule.js';
 import { knownService } from '../src/app/deploys/context.js';
-import { parseId } from '../src/domain/ids.js';
 
 /** /schedule list (anyone) and /schedule cancel id (the requester or an R5) — scheduled deploys (§15). */
 export const schedule = defineCommand({
@@ -25,23 +23,7 @@ export const schedule = defineCommand({
     cancel: {
       description: 'Withdraw a scheduled deploy before it fires (the requester or an R5)',
       options: {
-        id: option.string({
-          description: 'The deploy id, e.g. D7K3F9QXA (see /schedule list)',
-          required: true,
-          maxLength: 20,
-          parse: (base) =>
-            base.transform((text, ctx) => {
-              const id = parseId(text, 'D');
-              if (!id) {
-                ctx.addIssue({
-                  code: 'custom',
-                  message: 'is not a deploy id (it looks like D7K3F9QXA; see /schedule list)',
-                });
-                return z.NEVER;
-              }
-              return id;
-            }),
-        }),
+        id: deployIdOption('The deploy id, e.g. D7K3F9QXA (see /schedule list)', 'see /schedule list'),
       },
     },
   },

@@ -7,6 +7,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { z } from 'zod';
+import { parseId } from '../../domain/ids.js';
 
 /**
  * A slash command's options are declared once, here: each helper returns both what Discord is told at
@@ -261,3 +262,21 @@ export const requiredReason = option.string({
   maxLength: 500,
   tooShort: 'give a few words',
 });
+
+/** A required deploy id (D7K3F9QXA): `where` tells people where they find one. */
+export function deployIdOption(description: string, where: string) {
+  return option.string({
+    description,
+    required: true,
+    maxLength: 20,
+    parse: (base) =>
+      base.transform((text, ctx) => {
+        const id = parseId(text, 'D');
+        if (!id) {
+          ctx.addIssue({ code: 'custom', message: `is not a deploy id (it looks like D7K3F9QXA, ${where})` });
+          return z.NEVER;
+        }
+        return id;
+      }),
+  });
+}
