@@ -24,15 +24,15 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       reporter: ['text-summary', 'json-summary', 'lcovonly'],
       thresholds: {
-        // All of src/, the sandbox included: it is what `npm start` runs with no accounts. Branches are a
-        // floor under the 64 % measured: the Discord adapters run mostly in the end-to-end child processes.
-        lines: 75,
+        // All of src/, the sandbox included: it is what `npm start` runs with no accounts. Floors under the
+        // 88 % lines / 76 % branches measured: the Discord adapters run mostly in the end-to-end child processes.
+        lines: 80,
         functions: 75,
-        branches: 60,
+        branches: 70,
         'src/domain/**': { lines: 90, branches: 90 },
         [`src/app/!(${APP_BELOW_GATE}).ts`]: { lines: 90, branches: 90 },
-        // All of src/app, the deploy flow included: a floor under the 89 % / 74 % measured, to raise to 90.
-        'src/app/**': { lines: 85, branches: 70 },
+        // All of src/app, the deploy flow included: a floor under the 97 % / 87 % measured, to raise to 90.
+        'src/app/**': { lines: 95, branches: 85 },
       },
     },
   },

@@ -13,7 +13,10 @@ import { startStatusServer } from '../helpers/status-page.js';
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
   (p): p is string => p !== undefined && existsSync(p),
 );
-const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'status-page.png');
+// The README's screenshot is written with UPDATE_SCREENSHOT=1; otherwise to .cache, leaving the tree clean.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT
+  ? join(import.meta.dirname, '..', '..', 'docs', 'status-page.png')
+  : join(import.meta.dirname, '..', '..', '.cache', 'status-page.png');
 const HOUR = 3_600_000;
 
 /** A month of prod history, so the charts on the screenshot have something to show. */
