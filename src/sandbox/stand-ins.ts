@@ -259,22 +259,28 @@ async function protectionOf(options: StandInsOptions): Promise<
 }
 
 /** A port on 127.0.0.1 that was free a moment ago (the bot's HTTP server must be known to the webhook). */
-async function freeLoopbackPort(): Promise<number> {
+export async function freeLoopbackPort(): Promise<number> {
+  // Below Linux's ephemeral range (32768–60999): a port the OS hands out for "port 0" to another process in
+  // the moment between this check and the bot's listen would make the bot's start fail.
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port for the bot among 50 tried in 20000–29999');
+}
+
+function canListen(port: number): Promise<boolean> {
   const server = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
+  return new Promise<boolean>((resolve) => {
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      server.close(() => {
+        resolve(true);
+      });
     });
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
 }
 
 /** A key pair for the sandbox's GitHub App, made fresh each run (it only ever signs for 127.0.0.1). */

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { freeLoopbackPort } from '../../../src/sandbox/stand-ins.js';
 
 /** The configuration file as written (before zod defaults), for tests to modify. */
 export type RawConfig = Record<string, unknown> & {
@@ -47,21 +47,5 @@ export function writeConfig(dir: string, config: RawConfig): string {
   return file;
 }
 
-/** A port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
+/** A port on 127.0.0.1 that was free a moment ago, outside the OS's ephemeral range (see the stand-ins). */
+export const freePort = freeLoopbackPort;
