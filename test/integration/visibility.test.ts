@@ -67,10 +67,18 @@ describe('GitHub Release of a prod deploy', () => {
     await start();
     await ship('staging');
     const prod = await ship('prod');
-    await createReleaseEffect(h.deps, prod);
+    const linked = prod.releaseUrl;
     const { releaseUrl: _linked, ...unlinked } = prod;
-    await createReleaseEffect(h.deps, unlinked);
+    // In doubt (a retry after a crash) it looks first; otherwise GitHub's "already exists" names the Release.
+    await createReleaseEffect(h.deps, unlinked, { inDoubt: true });
+    await h.deps.repos.deploys.update(
+      prod.id,
+      { releaseUrl: 'https://example.invalid/unlinked' },
+      new Date(),
+    );
+    await createReleaseEffect(h.deps, unlinked, { inDoubt: false });
     expect(h.github.releases(REPO)).toHaveLength(1);
+    expect((await h.deps.repos.deploys.get(prod.id))?.releaseUrl).toBe(linked);
     // Staging never gets a Release.
     expect(h.github.releases(REPO)[0]?.tag).toBe(prod.version);
   });

@@ -3,6 +3,7 @@ import type { Actor, Approval, Deploy } from '../../domain/model.js';
 import { canApprove, canCancel, canRejectDeploy, canResume, type RoleActor } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
 import { annotate, transition } from '../pipeline/transition.js';
+import { lookAheadVersion } from '../pipeline/version.js';
 import { approveInAdvance, cancelScheduled } from '../continuous/schedule.js';
 import { loadDeploy, rolesFor } from './context.js';
 import { checkGates, holdBack } from './gates.js';
@@ -76,6 +77,8 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     );
   }
 
+  // The version the dispatch needs is read from GitHub beside the gates, not after the approval.
+  const version = lookAheadVersion(deps, deploy);
   const check = await checkGates(deps, deploy, { withCommits: false });
   if (check.blocking) {
     const voided = await deps.repos.approvals.decide(deploy.id, 'void', {
@@ -142,7 +145,7 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     deps,
     deploy,
     'approve',
-    { approvedBy, decidedAt: now, gates: check.lines },
+    { approvedBy, decidedAt: now, gates: check.lines, ...(await version) },
     { actor, ...(required > 1 ? { details: { approvals: required, approvers } } : {}) },
   );
   if (!approved)

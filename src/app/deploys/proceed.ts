@@ -4,6 +4,7 @@ import { approvalRequired } from '../../domain/roles.js';
 import type { AppDeps } from '../ports/deps.js';
 import type { DeployPatch } from '../ports/repositories.js';
 import { transition } from '../pipeline/transition.js';
+import { lookAheadVersion } from '../pipeline/version.js';
 import { askForApproval } from './approval.js';
 import { targetOf } from './context.js';
 import { checkGates } from './gates.js';
@@ -23,6 +24,15 @@ export async function proceed(
   approveAtOnce?: { patch: Omit<DeployPatch, 'state'>; reason: string },
 ): Promise<Progress> {
   const target = targetOf(deps, deploy);
+  const needsApproval =
+    !approveAtOnce &&
+    approvalRequired({
+      kind: deploy.kind,
+      envNeedsApproval: target.needsApproval,
+      emergency: deploy.emergency ?? false,
+    });
+  // Approved at once when the gates pass: the dispatch's version is read from GitHub beside them.
+  const version = needsApproval ? undefined : lookAheadVersion(deps, deploy);
   const check = await checkGates(deps, deploy, { withCommits: target.needsApproval });
   const snapshot = {
     gates: check.lines,
@@ -55,21 +65,14 @@ export async function proceed(
       },
       { actor: note.actor, reason: check.blocking.reason },
     );
-  } else if (
-    !approveAtOnce &&
-    approvalRequired({
-      kind: deploy.kind,
-      envNeedsApproval: target.needsApproval,
-      emergency: deploy.emergency ?? false,
-    })
-  ) {
+  } else if (needsApproval) {
     moved = await askForApproval(deps, deploy, snapshot, note);
   } else {
     moved = await transition(
       deps,
       deploy,
       'autoApprove',
-      { ...snapshot, ...approveAtOnce?.patch },
+      { ...snapshot, ...approveAtOnce?.patch, ...(await version) },
       { actor: note.actor, reason: approveAtOnce?.reason ?? 'no approval needed' },
     );
   }

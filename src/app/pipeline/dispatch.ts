@@ -1,4 +1,3 @@
-import { localDate, nextVersion } from '../../domain/calver.js';
 import { SYSTEM_ACTOR, type Deploy } from '../../domain/model.js';
 import { targetOf } from '../deploys/context.js';
 import { checkGates, holdBack } from '../deploys/gates.js';
@@ -7,20 +6,10 @@ import { isGitHubError } from '../ports/github.js';
 import { transition } from './transition.js';
 import { firstStep, trafficOf } from '../../domain/rollout.js';
 import { rolloutSpecOf, takesTraffic } from '../rollout/plan.js';
+import { isTodaysVersion, versionFor } from './version.js';
 
 /** After this many failed tries (GitHub unavailable), the deploy fails rather than dispatching late. */
 const DISPATCH_ATTEMPTS = 6;
-
-/** The CalVer version (§6) this deploy gets: from the repo's tags, in the bot's time zone. */
-async function versionFor(deps: AppDeps, deploy: Deploy): Promise<string> {
-  const repo = targetOf(deps, deploy).serviceConfig.repo;
-  const now = deps.clock.now();
-  // Only today's tags matter for today's version (and a one-page answer can be asked for with its ETag).
-  const today = localDate(now, deps.config.timezone);
-  const prefix = `v${today.year}.${String(today.month).padStart(2, '0')}.${String(today.day).padStart(2, '0')}`;
-  const tags = await deps.github.listTags(repo, prefix);
-  return nextVersion(tags, now, deps.config.timezone);
-}
 
 /** GitHub said no for good (not a hiccup): retrying would not help. */
 function refusedForGood(error: unknown): boolean {
@@ -64,7 +53,9 @@ export async function dispatchEffect(
     }
   }
   // The version lookup (a GitHub read) runs while the gates are read; awaited before the dispatch.
-  const versionLookup = deploy.version ? Promise.resolve(deploy.version) : versionFor(deps, deploy);
+  // A version the approving step looked up is kept unless the day changed since (held back overnight).
+  const known = deploy.version && isTodaysVersion(deps, deploy.version) ? deploy.version : undefined;
+  const versionLookup = known ? Promise.resolve(known) : versionFor(deps, deploy);
   versionLookup.catch(() => undefined); // a gate refusal below leaves it unused; its error is read there
   if (!options.gatesChecked || options.inDoubt) {
     const check = await checkGates(deps, deploy, { withCommits: false, justBeforeDispatch: true });
@@ -85,7 +76,7 @@ export async function dispatchEffect(
   try {
     version = await versionLookup;
     // Recorded before the dispatch, so a retry finishes the record with the same version.
-    if (!deploy.version) await deps.repos.deploys.update(deploy.id, { version }, deps.clock.now());
+    if (deploy.version !== version) await deps.repos.deploys.update(deploy.id, { version }, deps.clock.now());
     run = await deps.github.dispatch(repo, target.serviceConfig.workflow, {
       ref: target.serviceConfig.defaultRef,
       inputs: {

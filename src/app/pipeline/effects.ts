@@ -93,7 +93,7 @@ export async function performEffect(deps: AppDeps, context: EffectContext): Prom
       return 'done';
     // Visibility (§17): src/app/visibility/.
     case 'release':
-      await createReleaseEffect(deps, deploy);
+      await createReleaseEffect(deps, deploy, { inDoubt });
       return 'done';
     case 'prFeedback':
       await prFeedbackEffect(deps, deploy);

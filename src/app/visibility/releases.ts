@@ -8,15 +8,20 @@ import { shippedBetween } from './shipped.js';
 const WEB = 'https://github.com';
 
 /**
- * The GitHub Release of a successful prod deploy's tag (§17), after the tag effect in the same lane. Checks
- * before it does: a Release of the tag that already exists (a retry, or made by hand) is the one linked.
- * The notes cover the commits and pull requests since the version that was live before.
+ * The GitHub Release of a successful prod deploy's tag (§17), after the tag effect in the same lane. A
+ * Release of the tag that already exists (a retry, or made by hand) is the one linked: looked for first when
+ * in doubt; otherwise GitHub's "already exists" answer to the creation names it, so the usual path costs no
+ * look-up. The notes cover the commits and pull requests since the version that was live before.
  */
-export async function createReleaseEffect(deps: AppDeps, deploy: Deploy): Promise<void> {
+export async function createReleaseEffect(
+  deps: AppDeps,
+  deploy: Deploy,
+  options: { inDoubt: boolean },
+): Promise<void> {
   const version = deploy.version;
   if (!deps.config.visibility.releases || !version) return;
   const repo = targetOf(deps, deploy).serviceConfig.repo;
-  let release = await deps.github.findRelease(repo, version);
+  let release = options.inDoubt ? await deps.github.findRelease(repo, version) : undefined;
   if (!release) {
     const shipped = await shippedBetween(deps, repo, deploy.previousSha, deploy.sha);
     const body = buildReleaseNotes({
