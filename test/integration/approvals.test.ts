@@ -2,18 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderDeployCard } from '../../src/adapters/discord/render/deploy-card.js';
 import { tickChecklistItem } from '../../src/app/deploys/checklist.js';
 import { approveDeploy, rejectDeploy, resumeRequest } from '../../src/app/deploys/decide.js';
-import { requestDeploy } from '../../src/app/deploys/request.js';
 import { transition } from '../../src/app/pipeline/transition.js';
 import { SYSTEM_ACTOR, type Deploy } from '../../src/domain/model.js';
-import {
-  ROLES,
-  people,
-  refusal,
-  startAppHarness,
-  testConfig,
-  trackUntilDone,
-  type AppHarness,
-} from '../helpers/app-deps.js';
+import { ROLES, people, refusal, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
+import { prodAwaitingApproval } from '../helpers/flows.js';
 
 let h: AppHarness;
 afterEach(async () => {
@@ -33,14 +25,7 @@ async function start(prod: Record<string, unknown>): Promise<AppHarness> {
 }
 
 /** A prod request for a SHA deployed and verified on staging, awaiting approval. */
-async function prodRequest(): Promise<Deploy> {
-  const staging = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const done = await trackUntilDone(h.deps, staging.deploy.id);
-  await h.deps.repos.deploys.update(done.id, { verification: 'verified' }, new Date());
-  const { progress } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
-  expect(progress.kind).toBe('awaiting_approval');
-  return progress.deploy;
-}
+const prodRequest = (): Promise<Deploy> => prodAwaitingApproval(h.deps);
 
 const prodRuns = (): number =>
   h.github.runs('example-org/api').filter((r) => r.inputs.environment === 'prod').length;

@@ -3,6 +3,7 @@ import { approveDeploy, rejectDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import type { Deploy } from '../../src/domain/model.js';
 import { people, startAppHarness, type AppHarness, refusal, trackUntilDone } from '../helpers/app-deps.js';
+import { verifiedOnStaging } from '../helpers/flows.js';
 
 let h: AppHarness;
 beforeEach(async () => {
@@ -13,11 +14,7 @@ afterEach(async () => {
 });
 
 /** A green staging deploy, marked verified (verification itself has tests of its own). */
-async function deployToStaging(): Promise<Deploy> {
-  const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const done = await trackUntilDone(h.deps, deploy.id);
-  return (await h.deps.repos.deploys.update(done.id, { verification: 'verified' }, new Date())) ?? done;
-}
+const deployToStaging = (): Promise<Deploy> => verifiedOnStaging(h.deps);
 
 describe('deploy flow (app layer, local GitHub API)', () => {
   it('dispatches staging at once, follows the run, posts one marker and mirrors a GitHub Deployment', async () => {

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { localDate } from '../../src/domain/calver.js';
-import type { Deploy, DeployState } from '../../src/domain/model.js';
-import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import type { DeployState } from '../../src/domain/model.js';
+import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { prodAwaitingApproval } from '../helpers/flows.js';
 
 let h: AppHarness;
 afterEach(async () => {
@@ -32,15 +33,6 @@ function watchTagLookups(options: { failFirst?: boolean; hangFirst?: boolean } =
   return seen;
 }
 
-async function prodAwaitingApproval(): Promise<Deploy> {
-  const staging = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const done = await trackUntilDone(h.deps, staging.deploy.id);
-  await h.deps.repos.deploys.update(done.id, { verification: 'verified' }, new Date());
-  const { progress } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
-  expect(progress.kind).toBe('awaiting_approval');
-  return progress.deploy;
-}
-
 const todaysPrefix = (): string => {
   const d = localDate(new Date(), h.deps.config.timezone);
   return `v${d.year}.${String(d.month).padStart(2, '0')}.${String(d.day).padStart(2, '0')}`;
@@ -52,7 +44,7 @@ const dispatchedVersion = (deployId: string): unknown =>
 describe('the version a dispatch sends is read beside the approving step’s gates (approve → dispatch latency)', () => {
   it('an approval looks the version up while the deploy still awaits it, and the dispatch sends that one', async () => {
     h = await startAppHarness();
-    const deploy = await prodAwaitingApproval();
+    const deploy = await prodAwaitingApproval(h.deps);
     const lookups = watchTagLookups();
     await approveDeploy(h.deps, people.bob, deploy.id);
     // One lookup, made before the approval was written: nothing is read from GitHub after it but the dispatch.
@@ -72,7 +64,7 @@ describe('the version a dispatch sends is read beside the approving step’s gat
 
   it('when the look-ahead fails, the dispatch looks again rather than send a stale version from another day', async () => {
     h = await startAppHarness();
-    const deploy = await prodAwaitingApproval();
+    const deploy = await prodAwaitingApproval(h.deps);
     // A version left from an earlier approval, days ago (held back since): it must not be reused.
     await h.deps.repos.deploys.update(deploy.id, { version: 'v2020.01.01' }, new Date());
     const lookups = watchTagLookups({ failFirst: true });
@@ -85,7 +77,7 @@ describe('the version a dispatch sends is read beside the approving step’s gat
 
   it('a tag lookup that hangs does not hold the approval: the dispatch looks the version up itself', async () => {
     h = await startAppHarness();
-    const deploy = await prodAwaitingApproval();
+    const deploy = await prodAwaitingApproval(h.deps);
     const lookups = watchTagLookups({ hangFirst: true });
     const progress = await approveDeploy(h.deps, people.bob, deploy.id);
     expect(progress.kind).not.toBe('lost-race');

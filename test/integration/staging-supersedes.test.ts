@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import { verifiedOnStaging as verifiedStaging } from '../helpers/flows.js';
 
 /** §4.3: a newer SHA on staging makes a pending prod approval for an older SHA moot. */
 let h: AppHarness | undefined;
@@ -9,12 +10,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function verifiedOnStaging(h: AppHarness): Promise<string> {
-  const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const done = await trackUntilDone(h.deps, deploy.id);
-  await h.deps.repos.deploys.update(done.id, { verification: 'verified' }, new Date());
-  return done.sha;
-}
+const verifiedOnStaging = async (h: AppHarness): Promise<string> => (await verifiedStaging(h.deps)).sha;
 
 describe('a newer staging SHA', () => {
   it('supersedes the prod request waiting for approval of an older SHA, voiding its approval', async () => {
