@@ -141,6 +141,11 @@ describe('POST /discord/interactions', () => {
     for (const headers of cases) expect((await post(ping, headers)).status).toBe(401);
   });
 
+  it('only a POST is read, and a body over 1 MB is refused unread (405, 413)', async () => {
+    expect((await fetch(url)).status).toBe(405);
+    expect((await post('x'.repeat(1_000_001), { 'content-type': 'application/json' })).status).toBe(413);
+  });
+
   it('a signed body that is not an interaction gets 400, not a crash', async () => {
     for (const body of ['{', '[]', JSON.stringify({ type: 2 }), JSON.stringify({ id: '7', type: 99 })])
       expect((await post(body, discord.signInteraction(body))).status).toBe(400);

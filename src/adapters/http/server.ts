@@ -53,6 +53,17 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The body of a POST (the webhooks' only method), or undefined once the refusal (405, 413) was sent. */
+async function postedBody(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+  if (req.method !== 'POST') {
+    send(res, 405, JSON.stringify({ error: 'method not allowed' }));
+    return undefined;
+  }
+  const body = await readBody(req);
+  if (body === undefined) send(res, 413, JSON.stringify({ error: 'payload too large' }));
+  return body;
+}
+
 /** /healthz, /readyz, /metrics, /github/webhook and /discord/interactions (SPEC §9) on 0.0.0.0:port (or host). */
 export async function startHttpServer(options: {
   port: number;
@@ -82,15 +93,8 @@ export async function startHttpServer(options: {
       return;
     }
     if (path === '/github/webhook' && handlers.githubWebhook) {
-      if (req.method !== 'POST') {
-        send(res, 405, JSON.stringify({ error: 'method not allowed' }));
-        return;
-      }
-      const body = await readBody(req);
-      if (body === undefined) {
-        send(res, 413, JSON.stringify({ error: 'payload too large' }));
-        return;
-      }
+      const body = await postedBody(req, res);
+      if (body === undefined) return;
       const answer = await handlers.githubWebhook(req.headers, body);
       send(res, answer.status, answer.body ?? '');
       return;
@@ -106,15 +110,8 @@ export async function startHttpServer(options: {
       return;
     }
     if (path === '/discord/interactions' && handlers.discordInteractions) {
-      if (req.method !== 'POST') {
-        send(res, 405, JSON.stringify({ error: 'method not allowed' }));
-        return;
-      }
-      const body = await readBody(req);
-      if (body === undefined) {
-        send(res, 413, JSON.stringify({ error: 'payload too large' }));
-        return;
-      }
+      const body = await postedBody(req, res);
+      if (body === undefined) return;
       const answer = await handlers.discordInteractions(req.headers, body);
       send(res, answer.status, answer.body, answer.status === 200 ? 'application/json' : 'text/plain');
       return;
