@@ -36,6 +36,15 @@ export function forService(
   return own ? { r4: roles.r4, r5: roles.r5, service: own } : { r4: roles.r4, r5: roles.r5 };
 }
 
+/**
+ * The roles whose members may approve for a service (each pinged when an approval is asked for): the global
+ * R5 unless the service replaces it, then the service's own approvers, each once.
+ */
+export function approverRoles(roles: RoleIds): string[] {
+  const own = roles.service;
+  return [...new Set([...(own?.replace ? [] : [roles.r5]), ...(own?.approvers ?? [])])];
+}
+
 export type Rank = 'R5' | 'R4' | 'none';
 
 export interface Denied {

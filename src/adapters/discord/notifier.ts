@@ -15,6 +15,8 @@ import type { Logger } from '../../logger.js';
 import type { MessageView } from './command.js';
 import { safeView } from './render/common.js';
 import { renderAcknowledgementRequest } from './render/rollback.js';
+import { approverRoles, forService } from '../../domain/roles.js';
+import { mentions } from './render/mentions.js';
 import { renderSmokeSummary } from './render/smoke.js';
 import { button, DEPLOY_BUTTONS, renderDeployCard, renderDeployMarker } from './render/deploy-card.js';
 import { renderAnnouncement } from './render/freeze.js';
@@ -58,6 +60,9 @@ export function createDiscordNotifier(options: {
   const { rest, config, log } = options;
   const channelId = config.discord.opsChannelId;
   const repoOf = (deploy: Deploy) => serviceOf(config, deploy.service)?.repo ?? 'unknown/unknown';
+  // Who is pinged to approve or acknowledge: the service's approvers (§16) beside, or instead of, the R5.
+  const approversOf = (deploy: Deploy): string[] =>
+    approverRoles(forService(config.discord.roles, serviceOf(config, deploy.service)));
 
   // One thread per card even when two progress lines race to create it.
   const threads = new Map<string, Promise<string>>();
@@ -104,14 +109,14 @@ export function createDiscordNotifier(options: {
         await rest.patch(Routes.channelMessage(target, deploy.messageId), { body: body(view) });
         return { channelId: target, messageId: deploy.messageId };
       }
-      const r5 = config.discord.roles.r5;
+      const approvers = approversOf(deploy);
       const content = extra.pingApprovers
-        ? `<@&${r5}> approval needed: ${deploy.service} → ${deploy.env} (${deploy.id})`
+        ? `${mentions(approvers)} approval needed: ${deploy.service} → ${deploy.env} (${deploy.id})`
         : undefined;
       const message = (await rest.post(Routes.channelMessages(channelId), {
         body: body(
           { ...view, ...(content ? { content } : {}) },
-          extra.pingApprovers ? [r5] : [],
+          extra.pingApprovers ? approvers : [],
           nonceOf(deploy.id, 'card'),
         ),
       })) as APIMessage;
@@ -119,16 +124,16 @@ export function createDiscordNotifier(options: {
     },
 
     async remindApprovers(deploy, approval) {
-      const r5 = config.discord.roles.r5;
+      const approvers = approversOf(deploy);
       const link = deploy.messageId
         ? ` https://discord.com/channels/${config.discord.guilds[0]?.id ?? '@me'}/${channelId}/${deploy.messageId}`
         : '';
       await rest.post(Routes.channelMessages(channelId), {
         body: body(
           {
-            content: `<@&${r5}> reminder: ${deploy.service} → ${deploy.env} (${deploy.id}) still needs an approval; it expires <t:${Math.floor(approval.expiresAt.getTime() / 1000)}:R>.${link}`,
+            content: `${mentions(approvers)} reminder: ${deploy.service} → ${deploy.env} (${deploy.id}) still needs an approval; it expires <t:${Math.floor(approval.expiresAt.getTime() / 1000)}:R>.${link}`,
           },
-          [r5],
+          approvers,
         ),
       });
     },
@@ -186,9 +191,9 @@ export function createDiscordNotifier(options: {
     },
 
     async askAcknowledgement(deploy) {
-      const r5 = config.discord.roles.r5;
+      const approvers = approversOf(deploy);
       await rest.post(Routes.channelMessages(channelId), {
-        body: body(renderAcknowledgementRequest(deploy, r5), [r5]),
+        body: body(renderAcknowledgementRequest(deploy, approvers), approvers),
       });
     },
 
