@@ -143,6 +143,11 @@ const serviceSchema = z
         approvers: z.array(snowflake).default([]),
         replace: z.boolean().default(false),
       })
+      // Fail closed at start-up rather than leave a service nobody may approve or deploy.
+      .refine((roles) => !roles.replace || roles.approvers.length > 0, {
+        message: 'with replace: true, approvers must name at least one role (else nobody could approve)',
+        path: ['approvers'],
+      })
       .optional(),
     /** Comment on each pull request this service ships, naming every env it reached (§17). */
     prComments: z.boolean().default(false),

@@ -84,6 +84,21 @@ services:
     expect(lines).toContain('services.web.environments[1].name: duplicate environment');
   });
 
+  it('refuses per-service roles that replace the global ones but name no approver', () => {
+    const source = example.replace(
+      '  web:\n',
+      "  web:\n    roles: { requesters: ['990000000000000201'], replace: true }\n",
+    );
+    expect(problems(source)).toContain(
+      'services.web.roles.approvers: with replace: true, approvers must name at least one role (else nobody could approve)',
+    );
+    const named = example.replace(
+      '  web:\n',
+      "  web:\n    roles: { approvers: ['990000000000000202'], replace: true }\n",
+    );
+    expect(problems(named)).toEqual([]);
+  });
+
   it('explains a file that is not YAML, or not there', () => {
     expect(problems('discord: [unclosed', {}, 'broken.yaml')[0]).toMatch(/^broken\.yaml: not valid YAML: /);
     expect(problems('{"discord": ', {}, 'broken.json')[0]).toMatch(/^broken\.json: not valid JSON: /);
