@@ -1,28 +1,14 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
-import { option, requiredReason } from '../src/adapters/discord/command-options.js';
+import { durationOption, option, requiredReason } from '../src/adapters/discord/command-options.js';
 import { renderFreezeList, renderFreezeReply } from '../src/adapters/discord/render/freeze.js';
 import { knownEnvs, liftFreeze, startFreeze, upcomingFreezes } from '../src/app/freezes.js';
 import { UserFacingError } from '../src/domain/errors.js';
-import { parseDuration } from '../src/domain/duration.js';
 import { parseId } from '../src/domain/ids.js';
 import { parseStartTime } from '../src/domain/start-time.js';
 
 /** The options /freeze start and /freeze schedule share. */
-const duration = option.string({
-  description: 'How long, e.g. 2h, 90m',
-  required: true,
-  maxLength: 20,
-  parse: (base) =>
-    base.transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a duration like "2h", "90m" or "1h30m"' });
-        return z.NEVER;
-      }
-      return ms;
-    }),
-});
+const duration = durationOption('How long, e.g. 2h, 90m', true);
 const envOption = (description: string) =>
   option.string({ description, autocomplete: true, minLength: 1, maxLength: 40 });
 const env = envOption('Environment (default: prod)');

@@ -1,25 +1,11 @@
-import { z } from 'zod';
 import { defineCommand } from '../src/adapters/discord/command.js';
-import { option, requiredReason } from '../src/adapters/discord/command-options.js';
+import { durationOption, requiredReason } from '../src/adapters/discord/command-options.js';
 import { lockTarget, lockUntil } from '../src/adapters/discord/render/locks.js';
 import { lockAll, lockEnv } from '../src/app/locks.js';
-import { parseDuration } from '../src/domain/duration.js';
 import { userText } from '../src/domain/text.js';
 import { targetOption, deploy } from './deploy.js';
 
-const ttl = option.string({
-  description: 'Unlock by itself after, e.g. 2h, 90m (default: until /unlock)',
-  maxLength: 20,
-  parse: (base) =>
-    base.transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a duration like "2h", "90m" or "1h30m"' });
-        return z.NEVER;
-      }
-      return ms;
-    }),
-});
+const ttl = durationOption('Unlock by itself after, e.g. 2h, 90m (default: until /unlock)', false);
 
 /**
  * /lock service service env reason [ttl] (R4/R5) and /lock all reason (R5) (§16): requests to a locked

@@ -7,6 +7,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { z } from 'zod';
+import { parseDuration } from '../../domain/duration.js';
 import { parseId } from '../../domain/ids.js';
 
 /**
@@ -277,6 +278,24 @@ export function deployIdOption(description: string, where: string) {
           return z.NEVER;
         }
         return id;
+      }),
+  });
+}
+
+/** A length of time typed as `2h`, `90m` or `1h30m`, read as milliseconds (a freeze, a lock's ttl). */
+export function durationOption<R extends boolean>(description: string, required: R) {
+  return option.string({
+    description,
+    required,
+    maxLength: 20,
+    parse: (base) =>
+      base.transform((text, ctx) => {
+        const ms = parseDuration(text);
+        if (ms === undefined || ms <= 0) {
+          ctx.addIssue({ code: 'custom', message: 'must be a duration like "2h", "90m" or "1h30m"' });
+          return z.NEVER;
+        }
+        return ms;
       }),
   });
 }

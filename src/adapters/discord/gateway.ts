@@ -2,6 +2,7 @@ import { REST } from '@discordjs/rest';
 import { Client, Events, GatewayIntentBits, Routes, type Interaction } from 'discord.js';
 import type { Logger } from '../../logger.js';
 import type { RegisteredCommand } from './command.js';
+import { createInFlight } from '../in-flight.js';
 
 export interface DiscordGateway {
   /**
@@ -144,7 +145,7 @@ export function createGateway(options: {
   let client: Client | undefined;
   let prepared: Client | undefined;
   let accepting = true;
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = createInFlight();
 
   const build = (): Client => {
     const created = new Client({
@@ -154,10 +155,7 @@ export function createGateway(options: {
     dropMalformedInteractions(created, log);
     created.on(Events.InteractionCreate, (interaction) => {
       if (!accepting) return;
-      const task = handleSafely(() => options.onInteraction(interaction), log).finally(() =>
-        inFlight.delete(task),
-      );
-      inFlight.add(task);
+      inFlight.track(handleSafely(() => options.onInteraction(interaction), log));
     });
     created.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
     created.on(Events.ShardDisconnect, (event) => log.warn({ code: event.code }, 'gateway disconnected'));
@@ -200,15 +198,7 @@ export function createGateway(options: {
     stopAccepting() {
       accepting = false;
     },
-    async drain(timeoutMs) {
-      if (inFlight.size === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...inFlight]),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
-    },
+    drain: (timeoutMs) => inFlight.drain(timeoutMs),
     async disconnect() {
       const current = client ?? prepared;
       client = undefined;

@@ -4,6 +4,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../../logger.js';
 import { handleSafely, type DiscordRestOptions } from '../discord/gateway.js';
+import { createInFlight } from '../in-flight.js';
 
 /** A signed request older (or newer) than this is refused: a captured request cannot be replayed later. */
 export const SIGNATURE_MAX_AGE_S = 5 * 60;
@@ -88,7 +89,7 @@ export function createDiscordInteractionsEndpoint(options: {
   const now = options.now ?? Date.now;
   const waitMs = options.firstAnswerWaitMs ?? FIRST_ANSWER_WAIT_MS;
   const waiting = new Map<string, Waiting>();
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = createInFlight();
   let accepting = true;
 
   const client = new Client({
@@ -167,11 +168,11 @@ export function createDiscordInteractionsEndpoint(options: {
         waiting.delete(id);
         return { status: 400, body: 'unsupported interaction' };
       }
-      const task = handleSafely(() => options.onInteraction(interaction), log).finally(() => {
-        inFlight.delete(task);
-        waiting.delete(id);
-      });
-      inFlight.add(task);
+      inFlight.track(
+        handleSafely(() => options.onInteraction(interaction), log).finally(() => {
+          waiting.delete(id);
+        }),
+      );
       let timer: NodeJS.Timeout | undefined;
       // A router that finished without answering leaves only the timer to end the wait.
       const first = await Promise.race([
@@ -192,14 +193,6 @@ export function createDiscordInteractionsEndpoint(options: {
     stopAccepting() {
       accepting = false;
     },
-    async drain(timeoutMs) {
-      if (inFlight.size === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...inFlight]),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
-    },
+    drain: (timeoutMs) => inFlight.drain(timeoutMs),
   };
 }
