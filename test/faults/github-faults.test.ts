@@ -51,6 +51,14 @@ const FAULTS: Fault[] = [
     timing: SHORT_TIMEOUT,
   },
   {
+    // Every try of the first dispatch effect hangs: the outbox tries again a second later, looking first.
+    name: 'timeout: the dispatch hangs on all three tries of one effect',
+    inject: (g) => {
+      for (let i = 0; i < 3; i += 1) g.hangNextRequest(DISPATCH, { after: i === 2 });
+    },
+    timing: SHORT_TIMEOUT,
+  },
+  {
     name: 'timeout: the run lookup hangs after a 502 on the dispatch',
     inject: (g) => {
       g.failNextRequest(DISPATCH, 502, { after: true });
@@ -122,7 +130,9 @@ describe('GitHub faults: exactly one run per deploy_id', () => {
       const id =
         progress.deploy?.id ?? (await h.deps.repos.deploys.history({ service: 'api', limit: 1 }))[0]?.id;
       expect(id, `no deploy was recorded (${JSON.stringify(progress).slice(0, 200)})`).toBeDefined();
-      for (let i = 0; i < 20 && runsOf(id!).length === 0; i += 1) {
+      // Until the deploy is recorded as dispatched (a run may exist before that, its answer lost).
+      const waiting = async () => (await h!.deps.repos.deploys.get(id!))?.state === 'approved';
+      for (let i = 0; i < 60 && (await waiting()); i += 1) {
         await sweepOutbox(h.deps);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
