@@ -83,12 +83,12 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-const figures = { tried: 0, problems: 0, most: 0 };
+const figures = { tried: 0, problems: 0, most: 0, exactlyOne: 0 };
 afterAll(() => {
   recordFigure('GitHub faults', {
     tried: figures.tried,
     problems: figures.problems,
-    detail: { 'most runs per deploy_id': figures.most },
+    detail: { 'deploys with exactly one run': figures.exactlyOne, 'most runs per deploy_id': figures.most },
   });
 });
 
@@ -140,6 +140,7 @@ describe('GitHub faults: exactly one run per deploy_id', () => {
       const runs = runsOf(id!).length;
       figures.most = Math.max(figures.most, runs);
       if (runs !== 1) figures.problems += 1;
+      else figures.exactlyOne += 1;
       expect(runs).toBe(1);
       expect(done.state).toBe('succeeded');
       // The fault did happen: a request got an error, a reset or no answer (late runs: plain answers).
