@@ -152,6 +152,40 @@ const OPS_EDITS = /^PATCH \/channels\/\d+\/messages\/\d+$/;
 const THREAD_POSTS = (d: LocalDiscord) => (r: { method: string; path: string }) =>
   r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path) && !r.path.includes(d.opsChannelId);
 
+describe('the local Discord refuses as Discord does', () => {
+  const post = (content: string) =>
+    fetch(`${discord.apiUrl}/v10/channels/${discord.opsChannelId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content }),
+    });
+
+  it('a global 429 carries Retry-After, X-RateLimit-Global and global: true; a route 429 its bucket', async () => {
+    discord.rateLimitGloballyNext(OPS_POSTS(discord), 2);
+    discord.rateLimitNext(OPS_POSTS(discord), 1);
+    const global = await post('one');
+    expect(global.status).toBe(429);
+    expect(global.headers.get('retry-after')).toBe('2');
+    expect(global.headers.get('x-ratelimit-global')).toBe('true');
+    expect(global.headers.get('x-ratelimit-scope')).toBe('global');
+    expect(await global.json()).toMatchObject({ retry_after: 2, global: true });
+    const route = await post('two');
+    expect(route.status).toBe(429);
+    expect(route.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]{16}$/);
+    expect(route.headers.get('x-ratelimit-global')).toBeNull();
+    expect(await route.json()).toMatchObject({ global: false });
+    expect(discord.history()).toEqual([]);
+  });
+
+  it('a 5xx after the effect leaves the message posted; a 5xx before it leaves nothing', async () => {
+    discord.failNextRequests(OPS_POSTS(discord), 503, 1);
+    discord.failNextRequestsAfterEffect(OPS_POSTS(discord), 502, 1);
+    expect((await post('before')).status).toBe(503);
+    expect((await post('after')).status).toBe(502);
+    expect(discord.history().map((m) => m.content)).toEqual(['after']);
+  });
+});
+
 describe('Discord REST faults while a deploy runs', () => {
   it('429 bursts, per route and global, with Retry-After and X-RateLimit-* headers', async () => {
     const limited: string[] = [];
