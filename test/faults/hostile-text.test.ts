@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OVERRIDE_FIELDS, OVERRIDE_MODAL } from '../../commands/override.js';
-import { customId } from '../../src/adapters/discord/command.js';
+import { modals } from '../../commands/index.js';
+import { OVERRIDE_MODAL } from '../../commands/override.js';
+import { customId, parseCustomId } from '../../src/adapters/discord/command.js';
+import { DEPLOY_BUTTONS } from '../../src/adapters/discord/render/deploy-card.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { people, startAppHarness, testConfig, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
 import { recordFigure } from './figures.js';
 import {
+  autocompleteOptions,
   createRouterDriver,
   freeTextOptions,
   judge,
@@ -59,7 +62,7 @@ const hostile = fc.oneof(
 const RUNS_PER_FIELD = 20;
 let h: AppHarness;
 let driver: RouterDriver;
-const totals = { tried: 0, problems: 0, pings: 0 };
+const totals = { tried: 0, problems: 0, pings: 0, modalFields: 0 };
 const seen: string[] = [];
 
 function check(outcome: Outcome, where: string, input: string): void {
@@ -75,6 +78,14 @@ function check(outcome: Outcome, where: string, input: string): void {
   expect(outcome.sent.length, `${where} answered`).toBeGreaterThan(0);
 }
 
+/** The text inputs of a form as the bot shows it (custom_id of each), read from the showModal payload. */
+function fieldsOf(form: Record<string, unknown>): string[] {
+  const rows = (form.components ?? []) as { components?: { type: number; custom_id?: string }[] }[];
+  return rows
+    .flatMap((row) => row.components ?? [])
+    .flatMap((c) => (c.type === 4 && c.custom_id ? [c.custom_id] : []));
+}
+
 beforeAll(async () => {
   // No recurring freeze windows, except in the modal test's own harness.
   h = await startAppHarness();
@@ -85,7 +96,12 @@ afterAll(async () => {
   recordFigure('hostile text', {
     tried: totals.tried,
     problems: totals.problems,
-    detail: { pings: totals.pings, fields: freeTextOptions().length + 2 },
+    detail: {
+      pings: totals.pings,
+      'slash options': freeTextOptions().length,
+      'autocomplete options': autocompleteOptions().length,
+      'modal fields': totals.modalFields,
+    },
   });
 });
 
@@ -99,6 +115,10 @@ describe('the checks themselves', () => {
     expect(judge(sent({ content: '```js' }), []).problems).toEqual(['editReply: an unbalanced code fence']);
     expect(judge(sent({ content: 'Something went wrong (ref: ab12cd34).' }), []).problems).toHaveLength(1);
     expect(judge([], ['{"level":50,"msg":"could not answer interaction"}']).problems).toHaveLength(1);
+    const respond = (choices: unknown) => [{ call: 'respond', payload: choices as Record<string, unknown> }];
+    expect(judge(respond([{ name: 'x'.repeat(101), value: 'x' }]), []).problems).toHaveLength(1);
+    expect(judge(respond([{ name: '', value: 'x' }]), []).problems).toHaveLength(1);
+    expect(judge(respond([{ name: 'api', value: 'api' }]), []).problems).toEqual([]);
   });
 });
 
@@ -133,8 +153,48 @@ describe('hostile text through every free-text option', () => {
   });
 });
 
+describe('hostile text while typing into an option with suggestions', () => {
+  const options = autocompleteOptions();
+
+  it('finds the options with suggestions (service, env, …)', () => {
+    expect(options.map((o) => `${o.command}.${o.option}`)).toEqual(
+      expect.arrayContaining(['deploy.service', 'deploy.env']),
+    );
+  });
+
+  it.each(
+    options.map((o) => [`/${o.command}${o.subcommand ? ` ${o.subcommand}` : ''} ${o.option}`, o] as const),
+  )(
+    '%s: the suggestions are ones Discord takes, and nothing is logged as an error',
+    async (where, option) => {
+      await fc.assert(
+        fc.asyncProperty(hostile, async (text) => {
+          const outcome = await driver.autocomplete(
+            people.alice,
+            option.command,
+            option.option,
+            text,
+            option.others,
+            option.subcommand,
+          );
+          check(outcome, `${where} (suggestions)`, text);
+          expect(outcome.sent.map((s) => s.call)).toEqual(['respond']);
+        }),
+        { numRuns: RUNS_PER_FIELD / 2, examples: HOSTILE_CORPUS.map((t) => [t]) },
+      );
+    },
+  );
+});
+
+/** The forms this file fills in, by modal action: a modal registered without a row here fails below. */
+const MODAL_CASES = [OVERRIDE_MODAL];
+
 describe('hostile text through every modal field', () => {
-  it('the emergency override form (reason and rollback plan)', async () => {
+  it('covers every registered modal', () => {
+    expect([...MODAL_CASES].sort()).toEqual(modals.map((m) => m.action).sort());
+  });
+
+  it('the emergency override form: every field of the form the bot shows', async () => {
     // Saturday 7 March 2026 17:30 UTC: inside the example's freeze buffer, so prod deploys queue.
     const clock = new ManualClock('2026-03-07T17:30:00Z');
     const frozen = await startAppHarness({ clock, config: testConfig() });
@@ -156,19 +216,25 @@ describe('hostile text through every modal field', () => {
         return progress.deploy.id;
       };
       let id = await queued();
+      // The form as an R5 gets it from the queued card's button: its fields are what gets typed into.
+      const opened = await modalDriver.button(people.bob, customId(DEPLOY_BUTTONS.overrideFreeze, id));
+      expect(opened.problems).toEqual([]);
+      const form = opened.sent.find((s) => s.call === 'showModal')?.payload ?? {};
+      expect(parseCustomId(String(form.custom_id))?.action).toBe(OVERRIDE_MODAL);
+      const fields = fieldsOf(form);
+      expect(fields.length).toBeGreaterThanOrEqual(2);
+      totals.modalFields += fields.length;
+      const filled = fc.record(Object.fromEntries(fields.map((f) => [f, hostile])));
       await fc.assert(
-        fc.asyncProperty(hostile, hostile, async (reason, plan) => {
+        fc.asyncProperty(filled, async (values) => {
           if ((await frozen.deps.repos.deploys.get(id))?.state !== 'queued') id = await queued();
-          const outcome = await modalDriver.modal(people.bob, customId(OVERRIDE_MODAL, id), {
-            [OVERRIDE_FIELDS.reason]: reason,
-            [OVERRIDE_FIELDS.rollbackPlan]: plan,
-          });
-          check(outcome, 'override modal', `${reason} | ${plan}`);
+          const outcome = await modalDriver.modal(people.bob, customId(OVERRIDE_MODAL, id), values);
+          check(outcome, 'override modal', Object.values(values).join(' | '));
           expect(outcome.ephemeral).toBe(true);
         }),
         {
           numRuns: 2 * RUNS_PER_FIELD,
-          examples: HOSTILE_CORPUS.map((t) => [t, t]),
+          examples: HOSTILE_CORPUS.map((t) => [Object.fromEntries(fields.map((f) => [f, t]))]),
         },
       );
     } finally {

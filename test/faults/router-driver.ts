@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from '../../src/adapters/http/metrics.js'
 import { createLogger } from '../../src/logger.js';
 import type { AppDeps } from '../../src/app/ports/deps.js';
 import { resolvePings } from '../../src/sandbox/discord/mentions.js';
+import { validateAutocomplete, validateModal } from '../../src/sandbox/discord/interaction-validation.js';
 import { validateMessageBody } from '../../src/sandbox/discord/validation.js';
 
 /**
@@ -77,7 +78,14 @@ export function judge(sent: Sent[], logged: readonly string[]): Outcome {
   let pings = 0;
   let ephemeral = false;
   for (const { call, payload } of sent) {
-    if (call === 'showModal' || call === 'respond' || call === 'deleteReply') continue;
+    // Suggestions and forms are checked as Discord checks those callbacks (choice names 1–100, …).
+    if (call === 'respond' || call === 'showModal') {
+      const invalid =
+        call === 'respond' ? validateAutocomplete({ choices: payload }) : validateModal(payload);
+      if (invalid) problems.push(`${call} refused by Discord: ${JSON.stringify(invalid.toJSON())}`);
+      continue;
+    }
+    if (call === 'deleteReply') continue;
     const wire = toWire(payload);
     const flags = (wire.flags as number | undefined) ?? 0;
     if (call === 'deferReply' || call === 'reply') ephemeral = (flags & 64) === 64;
@@ -181,6 +189,41 @@ export function createRouterDriver(
         sent,
       );
     },
+    /** Typing `value` into option `focused` of /name (subcommand): the suggestions the bot offers. */
+    autocomplete(
+      person: Person,
+      name: string,
+      focused: string,
+      value: string,
+      others: OptionInput = {},
+      subcommand?: string,
+    ) {
+      const sent: Sent[] = [];
+      const leaves = [
+        ...Object.entries(others).map(([key, v]) => ({
+          name: key,
+          type: ApplicationCommandOptionType.String,
+          value: v,
+        })),
+        { name: focused, type: ApplicationCommandOptionType.String, value, focused: true },
+      ];
+      const data = subcommand
+        ? [{ name: subcommand, type: ApplicationCommandOptionType.Subcommand, options: leaves }]
+        : leaves;
+      const focusedOption = { name: focused, type: ApplicationCommandOptionType.String, value };
+      return run(
+        {
+          ...base(person, sent),
+          commandName: name,
+          options: {
+            data,
+            getFocused: (full?: boolean) => (full ? focusedOption : value),
+          },
+          isAutocomplete: () => true,
+        },
+        sent,
+      );
+    },
     button(person: Person, customId: string, messageId = snowflake()) {
       const sent: Sent[] = [];
       return run({ ...base(person, sent), customId, message: { id: messageId }, isButton: () => true }, sent);
@@ -217,6 +260,7 @@ interface OptionJson {
   type: number;
   name: string;
   required?: boolean;
+  autocomplete?: boolean;
   choices?: { value: string | number }[];
   options?: OptionJson[];
 }
@@ -228,6 +272,8 @@ function filler(option: OptionJson): string | number | boolean {
   if (option.name === 'service') return 'api';
   if (option.name === 'env') return 'staging';
   if (/duration|for|until/.test(option.name)) return '1h';
+  // A start time the command takes, so the typed text reaches the options after it.
+  if (option.name === 'start') return 'in 2h';
   return 'checked by the faults suite';
 }
 
@@ -250,6 +296,18 @@ export function freeTextOptions(): FreeTextOption[] {
     visit(data.name, undefined, data.options ?? []);
   }
   return found;
+}
+
+/** Every option with suggestions (autocomplete) of every registered command: typed text, letter by letter. */
+export function autocompleteOptions(): FreeTextOption[] {
+  return freeTextOptions().filter((o) => {
+    const data = commands.find((c) => c.data.name === o.command)?.data as
+      { options?: OptionJson[] } | undefined;
+    const options = o.subcommand
+      ? (data?.options?.find((s) => s.type === 1 && s.name === o.subcommand)?.options ?? [])
+      : (data?.options ?? []);
+    return options.find((x) => x.name === o.option)?.autocomplete === true;
+  });
 }
 
 /** Values for the required options of a command (or one of its subcommands), so it reaches its handler. */

@@ -60,6 +60,8 @@ export interface GitHubClientOptions {
     /** How often and how far apart to look for a dispatched run by deploy_id before giving up (5 × 2000 ms). */
     readonly lookupAttempts?: number;
     readonly lookupDelayMs?: number;
+    /** How long one request may go unanswered (15 s). */
+    readonly requestTimeoutMs?: number;
   };
 }
 
@@ -94,6 +96,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubPort {
     retryAfterUnitMs: timing.retryAfterUnitMs ?? 1000,
     backoffUnitMs: timing.backoffUnitMs ?? 1000,
     writeSpacingMs: timing.writeSpacingMs ?? 1000,
+    ...(timing.requestTimeoutMs ? { requestTimeoutMs: timing.requestTimeoutMs } : {}),
   });
   const kind = options.app ? 'app' : options.token ? 'token' : 'none';
   const credentials = new CredentialCheck(octokit, kind, options.app?.installationId);

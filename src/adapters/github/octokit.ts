@@ -26,6 +26,25 @@ export interface OctokitSettings {
   readonly backoffUnitMs: number;
   /** Minimum spacing between writes, as GitHub asks of integrators (1000 ms; 0 in tests). */
   readonly writeSpacingMs: number;
+  /**
+   * How long one request may go unanswered before it is given up (and, like a 5xx, retried after a
+   * look for its effect): GitHub ends its own work at 10 s, so 15 s by default.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * fetch with a deadline: without one a request GitHub never answers holds its effect until the outbox's
+ * own limit, and its connection for minutes. Octokit reports the abort as a 500, which is retried.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init = {}) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetch(input, { ...init, signal });
+  };
 }
 
 /** Rate-limit retries per request: the brief's "up to 2 times". */
@@ -135,6 +154,7 @@ export function createOctokit(settings: OctokitSettings): GitHubOctokit {
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
     ...authOf(settings),
     userAgent: settings.userAgent,
+    request: { fetch: fetchWithTimeout(settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) },
     log: {
       debug: () => undefined,
       info: () => undefined,

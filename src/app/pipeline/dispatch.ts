@@ -71,12 +71,16 @@ export async function dispatchEffect(
   }
   let version: string;
   let run: { runId?: number; runUrl?: string };
+  // When the dispatch was sent, not when it returned: GitHub created the run in between (the answer may
+  // come after looking for the run for seconds), and tracking looks for runs created since this time.
+  let sentAt: Date;
   const spec = rolloutSpecOf(deps, deploy);
   const rollout = spec ? firstStep(spec, deps.clock.now()) : undefined;
   try {
     version = await versionLookup;
     // Recorded before the dispatch, so a retry finishes the record with the same version.
     if (deploy.version !== version) await deps.repos.deploys.update(deploy.id, { version }, deps.clock.now());
+    sentAt = deps.clock.now();
     run = await deps.github.dispatch(repo, target.serviceConfig.workflow, {
       ref: target.serviceConfig.defaultRef,
       inputs: {
@@ -107,7 +111,7 @@ export async function dispatchEffect(
     'dispatch',
     {
       version,
-      dispatchedAt: deps.clock.now(),
+      dispatchedAt: sentAt,
       ...(rollout ? { rollout } : {}),
       ...(run.runId ? { runId: run.runId } : {}),
       ...(run.runUrl ? { runUrl: run.runUrl } : {}),

@@ -111,9 +111,22 @@ export class Driver {
     this.rateLimits.injectNext(matcher, retryAfterSeconds);
   }
 
-  /** Drops the gateway connections as a network failure would; the client may resume. */
+  /** The next matching request gets a global 429 (`X-RateLimit-Global: true`, `global: true` in the body). */
+  rateLimitGloballyNext(matcher: RouteMatcher, retryAfterSeconds: number): void {
+    this.rateLimits.injectNext(matcher, retryAfterSeconds, true);
+  }
+
+  /**
+   * Drops the gateway connections with close `code`. The client may resume after most codes; after 4007
+   * (invalid seq) and 4009 (session timed out) Discord has dropped the session, so a resume is refused.
+   */
   disconnectGateway(code = 4000): void {
     this.gateway.disconnectAll(code);
+  }
+
+  /** Sends INVALID_SESSION (op 9) to every open session, as Discord does; `resumable: false` drops them. */
+  invalidateGatewaySessions(resumable = false): void {
+    this.gateway.invalidateAll(resumable);
   }
 
   runCommand(

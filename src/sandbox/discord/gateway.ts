@@ -9,6 +9,8 @@ import type { GatewayConnectionCounts } from './types.js';
 export const HEARTBEAT_INTERVAL_MS = 41_250;
 const REPLAY_BUFFER = 500;
 const SESSION_KEEP_MS = 5 * 60_000;
+/** Close codes after which Discord keeps no session to resume: 4007 invalid seq, 4009 session timed out. */
+const SESSION_ENDING_CLOSES = new Set([4007, 4009]);
 
 export const Intents = { Guilds: 1 << 0, GuildMembers: 1 << 1, GuildMessages: 1 << 9 } as const;
 
@@ -81,9 +83,21 @@ export class Gateway {
     return delivered;
   }
 
-  /** Drops every connection as a network failure would (sessions stay resumable). */
+  /** Drops every connection as a network failure would (sessions stay resumable unless `code` says not). */
   disconnectAll(code = 4000): void {
+    if (SESSION_ENDING_CLOSES.has(code)) this.#dropOpenSessions();
     for (const socket of this.#sockets) socket.close(code, 'local Discord: connection dropped');
+  }
+
+  /** INVALID_SESSION to every open session; not resumable: the sessions are gone, the client identifies. */
+  invalidateAll(resumable: boolean): void {
+    const open = [...this.#sessions.values()].flatMap((s) => (s.socket ? [s.socket] : []));
+    if (!resumable) this.#dropOpenSessions();
+    for (const socket of open) socket.send(JSON.stringify({ op: Op.InvalidSession, d: resumable }));
+  }
+
+  #dropOpenSessions(): void {
+    for (const [id, session] of this.#sessions) if (session.socket) this.#sessions.delete(id);
   }
 
   async close(): Promise<void> {

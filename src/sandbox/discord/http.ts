@@ -115,11 +115,12 @@ const WINDOW_MS = 1000;
 /** Discord-style per-route buckets (`x-ratelimit-*` headers) plus 429s injected by tests. */
 export class RateLimits {
   readonly #windows = new Map<string, { start: number; count: number }>();
-  readonly #injected: { matcher: RouteMatcher; retryAfter: number }[] = [];
+  readonly #injected: { matcher: RouteMatcher; retryAfter: number; global: boolean }[] = [];
   injectedServed = 0;
 
-  injectNext(matcher: RouteMatcher, retryAfterSeconds: number): void {
-    this.#injected.push({ matcher, retryAfter: retryAfterSeconds });
+  /** `global`: the bot's global limit (Discord: `X-RateLimit-Global`, scope `global`, no bucket headers). */
+  injectNext(matcher: RouteMatcher, retryAfterSeconds: number, global = false): void {
+    this.#injected.push({ matcher, retryAfter: retryAfterSeconds, global });
   }
 
   /** Returns headers for a normal answer, or a 429 answer (headers + body) when the request must be refused. */
@@ -134,6 +135,18 @@ export class RateLimits {
       const [hit] = this.#injected.splice(index, 1);
       const retryAfter = hit?.retryAfter ?? 1;
       this.injectedServed += 1;
+      if (hit?.global)
+        return {
+          headers: {
+            'retry-after': String(Math.ceil(retryAfter)),
+            'x-ratelimit-global': 'true',
+            'x-ratelimit-scope': 'global',
+          },
+          limited: {
+            retryAfter,
+            body: { message: 'You are being rate limited.', retry_after: retryAfter, global: true },
+          },
+        };
       return {
         headers: {
           'retry-after': String(retryAfter),

@@ -41,6 +41,14 @@ export class LocalDiscord extends Driver {
     this.faults.failNext(matcher, status, times);
   }
 
+  /**
+   * Like failNextRequests, but the request takes effect first and only its answer is a 5xx: a retried
+   * message post must not make a second message (Discord's `enforce_nonce`).
+   */
+  failNextRequestsAfterEffect(matcher: RouteMatcher, status = 500, times = 1): void {
+    this.faults.failNext(matcher, status, times, true);
+  }
+
   /** Injected server errors answered so far, and those still waiting for a request. */
   injectedFailures(): { served: number; pending: number } {
     return { served: this.faults.served, pending: this.faults.pending };
@@ -155,6 +163,11 @@ export async function startLocalDiscord(options: LocalDiscordOptions): Promise<L
     try {
       const body = parseBody(req.headers['content-type'], raw);
       const result = await found.route.handler({ params: found.params, query: url.searchParams, body });
+      const late = faults.take(method, path, true);
+      if (late) {
+        sendJson(res, late.status, late.body);
+        return;
+      }
       sendJson(res, result.status, result.body, limit.headers);
     } catch (error) {
       if (error instanceof DiscordHttpError) {

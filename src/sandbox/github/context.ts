@@ -15,6 +15,8 @@ export interface ApiContext {
   nextId(): number;
   /** When false, dispatch answers 204 even when run details are asked for (an older GitHub). */
   returnRunDetails(): boolean;
+  /** Whether run lists show this run yet (a late run is missing from them for a while). */
+  listed(run: RunRecord): boolean;
   onDispatch(run: RunRecord, inputs: Readonly<Record<string, unknown>>, repo: string, workflow: string): void;
 }
 

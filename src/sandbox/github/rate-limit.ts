@@ -8,23 +8,27 @@ const HOUR_MS = 60 * 60 * 1000;
 export class RateLimit {
   private used = 0;
   private resetAt = Date.now() + HOUR_MS;
-  private forced: RateLimitKind[] = [];
+  private forced: { kind: RateLimitKind; status: 403 | 429 }[] = [];
 
   constructor(private readonly limit = 5000) {}
 
-  /** The next `count` requests are answered 403 as if the limit were hit. */
-  forceNext(count: number, kind: RateLimitKind): void {
-    this.forced.push(...Array.from({ length: count }, () => kind));
+  /**
+   * The next `count` requests are answered as if the limit were hit: 403, or 429 (GitHub answers either;
+   * with 429 it also sends Retry-After for the primary limit).
+   */
+  forceNext(count: number, kind: RateLimitKind, status: 403 | 429 = 403): void {
+    this.forced.push(...Array.from({ length: count }, () => ({ kind, status })));
   }
 
   /** A forced limit answer for this request, if one is due. */
   takeForced(): ApiReply | undefined {
-    const kind = this.forced.shift();
-    if (!kind) return undefined;
+    const forced = this.forced.shift();
+    if (!forced) return undefined;
+    const { kind, status } = forced;
     if (kind === 'secondary') {
       return {
         ...errorReply(
-          403,
+          status,
           'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
         ),
         headers: { 'retry-after': '1', ...this.headers() },
@@ -33,10 +37,15 @@ export class RateLimit {
     const reset = Math.ceil(Date.now() / 1000) + 1;
     return {
       ...errorReply(
-        403,
+        status,
         'API rate limit exceeded for installation. Check out the documentation for more details.',
       ),
-      headers: { ...this.headers(), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      headers: {
+        ...this.headers(),
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(reset),
+        ...(status === 429 ? { 'retry-after': '1' } : {}),
+      },
     };
   }
 

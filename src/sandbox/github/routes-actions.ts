@@ -143,6 +143,7 @@ function listRuns(
     .filter((run) => !branch || run.headBranch === branch)
     .filter((run) => !headSha || run.headSha === headSha)
     .filter((run) => inRange(Date.parse(run.createdAt)))
+    .filter((run) => ctx.listed(run))
     .sort((a, b) => b.id - a.id);
   const link = linkHeader(ctx.urls.api, request.path, query, matching.length);
   return {

@@ -38,6 +38,8 @@ import {
 
 /** An injected "status" that resets the connection (ECONNRESET for the client). */
 const RESET = 0;
+/** An injected "status" that never answers: the request hangs until the client gives up on it. */
+const HANG = -1;
 
 export type { LocalGitHubEvents, LocalRun, RecordedRequest, RequestMatcher } from './views.js';
 
@@ -85,6 +87,9 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
   private readonly engine: RunEngine;
   private readonly webhook: WebhookSender | undefined;
   private dispatchDetails: boolean;
+  /** Late runs: how long a dispatched run stays out of run lists, and when each such run shows up. */
+  private runListingDelayMs = 0;
+  private readonly listedFrom = new Map<number, number>();
   private nextId = 4_200_000_001;
   private readonly protection: ProtectionRules;
   private readonly pushes: PushSimulator;
@@ -136,8 +141,11 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
       engine: this.engine,
       nextId: () => this.nextId++,
       returnRunDetails: () => this.dispatchDetails,
-      onDispatch: (run, inputs, repo, workflow) =>
-        this.emit('dispatch', toLocalRun(run), inputs, repo, workflow),
+      listed: (run) => Date.now() >= (this.listedFrom.get(run.id) ?? 0),
+      onDispatch: (run, inputs, repo, workflow) => {
+        if (this.runListingDelayMs > 0) this.listedFrom.set(run.id, Date.now() + this.runListingDelayMs);
+        this.emit('dispatch', toLocalRun(run), inputs, repo, workflow);
+      },
     };
     const router = new Router();
     router.add('GET', '/rate_limit', () => json(this.rate.overview()));
@@ -198,9 +206,9 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     return (this.repos.get(repo)?.runs ?? []).map(toLocalRun);
   }
 
-  /** Answers the next `count` requests with a 403 rate-limit answer. */
-  rateLimitNext(count: number, kind: RateLimitKind = 'primary'): void {
-    this.rate.forceNext(count, kind);
+  /** Answers the next `count` requests with a rate-limit answer (403 unless `status` is 429). */
+  rateLimitNext(count: number, kind: RateLimitKind = 'primary', status: 403 | 429 = 403): void {
+    this.rate.forceNext(count, kind, status);
   }
 
   /**
@@ -214,6 +222,22 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
   ): void {
     for (let i = 0; i < (options.times ?? 1); i++)
       this.injected.push({ matcher, status, after: options.after ?? false });
+  }
+
+  /**
+   * The next request matching `matcher` gets no answer at all (the connection stays open until the client
+   * gives up or the server closes); `after: true` lets it take effect first.
+   */
+  hangNextRequest(matcher: RequestMatcher, options: { after?: boolean } = {}): void {
+    this.injected.push({ matcher, status: HANG, after: options.after ?? false });
+  }
+
+  /**
+   * Late runs: runs dispatched from now on stay out of the run lists for `ms` (GitHub lists a new run a
+   * few seconds after the dispatch); the run itself is there and runs. 0 turns it off.
+   */
+  delayRunListing(ms: number): void {
+    this.runListingDelayMs = ms;
   }
 
   /** Replaces a workflow file's YAML in every repo that has it (or only in `repo`). */
@@ -482,8 +506,9 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
       );
     }
     // Status 0 injected: the connection is reset (before or after the request took effect), no answer.
-    if (reply.status === RESET) {
-      req.socket.destroy();
+    // A hang leaves the connection open without a word, for the client's timeout to end.
+    if (reply.status === RESET || reply.status === HANG) {
+      if (reply.status === RESET) req.socket.destroy();
       this.recorded.push({
         method,
         path,
@@ -541,14 +566,14 @@ export class LocalGitHub extends EventEmitter<LocalGitHubEvents> {
     const limited = this.rate.takeForced();
     if (limited) return limited;
     const before = this.takeInjected(method, path, false);
-    if (before?.status === RESET) return { status: RESET };
+    if (before?.status === RESET || before?.status === HANG) return { status: before.status };
     if (before) return errorReply(before.status, before.status >= 500 ? 'Server Error' : 'Injected failure');
     const found = router.match(method, path);
     if (found === undefined) return errorReply(404, 'Not Found');
     if (found === 'method') return errorReply(404, 'Not Found');
     const reply = found.handler({ method, path, params: found.params, query, body, headers: req.headers });
     const after = this.takeInjected(method, path, true);
-    if (after?.status === RESET) return { status: RESET };
+    if (after?.status === RESET || after?.status === HANG) return { status: after.status };
     return after ? errorReply(after.status, 'Server Error') : reply;
   }
 }
