@@ -21,8 +21,13 @@ const CLAIM_MS = 10_000;
 const RENEW_EVERY_MS = 3_000;
 /** Rounds of one work session (each round may owe new effects: dispatch → Deployment → …). */
 const MAX_ROUNDS = 25;
-/** One try of one effect may take this long before it counts as failed (and is retried). */
-const EFFECT_TIMEOUT_MS = 30_000;
+/**
+ * One try of one effect may take this long before it counts as failed (and is retried). A try that timed
+ * out is not stopped, so this is well beyond the longest a try can take by itself: every GitHub request
+ * has a 15 s deadline, and a dispatch is one request plus a few run lookups, so its retry (which looks for
+ * the run first) never starts while the first try could still send the dispatch.
+ */
+const EFFECT_TIMEOUT_MS = 120_000;
 /** After this many failed tries an effect is given up, logged as an error, and left for people. */
 export const MAX_ATTEMPTS = 12;
 
