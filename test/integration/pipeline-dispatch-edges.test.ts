@@ -190,7 +190,7 @@ describe('the GitHub Deployment and tag effects', () => {
     await createDeploymentEffect(h.deps, done, false);
 
     expect(told).toEqual([
-      expect.objectContaining({ description: 'api  by alice', payload: { deploy_id: done.id } }),
+      expect.objectContaining({ description: `api ${done.id} by alice`, payload: { deploy_id: done.id } }),
     ]);
     expect(statuses).toEqual([{ state: 'in_progress', description: `${done.id} dispatched` }]);
   });
@@ -214,7 +214,7 @@ describe('the GitHub Deployment and tag effects', () => {
     expect(calls).toEqual([]);
   });
 
-  it('a failed deploy without a reason or health URL tells GitHub its state, and links no environment', async () => {
+  it('a deploy without a reason, version or health URL tells GitHub its state or id, and links no environment', async () => {
     h = await startAppHarness({
       config: testConfig((raw) => {
         raw.freezeWindows = [];
@@ -230,7 +230,12 @@ describe('the GitHub Deployment and tag effects', () => {
     });
 
     await finalDeploymentStatus(h.deps, { ...done, state: 'failed' }, 'failure');
+    const { version: _version, ...unversioned } = done;
+    await finalDeploymentStatus(h.deps, unversioned, 'success');
 
-    expect(statuses).toEqual([{ state: 'failure', description: 'failed' }]);
+    expect(statuses).toEqual([
+      { state: 'failure', description: 'failed' },
+      { state: 'success', description: `${done.id} is live` },
+    ]);
   });
 });
