@@ -2,14 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { approveDeploy, cancelRequest } from '../../src/app/deploys/decide.js';
 import { checkGates } from '../../src/app/deploys/gates.js';
 import { proceed } from '../../src/app/deploys/proceed.js';
-import { requestDeploy } from '../../src/app/deploys/request.js';
 import { voidPendingApprovals } from '../../src/app/ops-effects.js';
 import { sweepOutbox } from '../../src/app/pipeline/worker.js';
 import { GitHubError } from '../../src/app/ports/github.js';
 import { MAINTENANCE_KEY } from '../../src/app/settings.js';
 import { ManualClock } from '../../src/domain/clock.js';
-import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
-import { prodAwaitingApproval } from '../helpers/deploys.js';
+import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { prodAwaitingApproval, requestStaging, stagingRan } from '../helpers/deploys.js';
 import { beforeNextCall, replaceMethod } from '../helpers/interpose.js';
 
 /** The gates (§5) when GitHub cannot say, a change just before dispatch, and approvals voided in a race. */
@@ -22,8 +21,6 @@ afterEach(async () => {
 const REPO = 'example-org/api';
 const runs = (h: AppHarness, env: string) =>
   h.github.runs(REPO).filter((r) => r.workflow === 'deploy.yml' && r.inputs.environment === env);
-const requestStaging = (h: AppHarness) =>
-  requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
 const VOID = { code: 'FROZEN', reason: 'release freeze', actor: people.carol } as const;
 
 describe('gates when GitHub cannot give the CI verdict', () => {
@@ -35,7 +32,7 @@ describe('gates when GitHub cannot give the CI verdict', () => {
       () => () => Promise.reject(new GitHubError('bad_credentials', 'Bad credentials', 401)),
     );
 
-    const { deploy, progress } = await requestStaging(h);
+    const { deploy, progress } = await requestStaging(h.deps);
 
     expect(progress.kind).toBe('refused');
     const refused = await h.deps.repos.deploys.get(deploy.id);
@@ -60,7 +57,7 @@ describe('gates when GitHub cannot give the CI verdict', () => {
       () => () => Promise.reject(new GitHubError('unavailable', 'GitHub is unavailable', 503)),
     );
 
-    await expect(requestStaging(h)).rejects.toThrow('GitHub is unavailable');
+    await expect(requestStaging(h.deps)).rejects.toThrow('GitHub is unavailable');
 
     const [left] = await h.deps.repos.deploys.findByStates(['requested'], { service: 'api', env: 'staging' });
     expect(left?.state).toBe('requested');
@@ -71,8 +68,7 @@ describe('gates when GitHub cannot give the CI verdict', () => {
 describe('gates at the edges of a deploy', () => {
   it('lists the commits a deploy brings, without a time for those GitHub gives no author date', async () => {
     h = await startAppHarness();
-    const { deploy } = await requestStaging(h);
-    const ran = await trackUntilDone(h.deps, deploy.id);
+    const ran = await stagingRan(h);
     const newer = h.github.addCommit(REPO, 'fix: rounding');
     replaceMethod(h.deps.github, 'compare', (real) => async (repo, base, head) => {
       const comparison = await real(repo, base, head);
@@ -97,7 +93,7 @@ describe('gates at the edges of a deploy', () => {
       first = false;
       return Promise.reject(new Error('socket hang up'));
     });
-    const { deploy } = await requestStaging(h);
+    const { deploy } = await requestStaging(h.deps);
     expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('approved');
     await h.deps.repos.settings.set(
       MAINTENANCE_KEY,

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { requestDeploy } from '../../src/app/deploys/request.js';
 import { dispatchEffect } from '../../src/app/pipeline/dispatch.js';
 import { performEffect } from '../../src/app/pipeline/effects.js';
 import {
@@ -11,7 +10,8 @@ import { createOutboxRunner, sweepOutbox, type PerformEffect } from '../../src/a
 import type { AppDeps } from '../../src/app/ports/deps.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Deploy } from '../../src/domain/model.js';
-import { people, startAppHarness, testConfig, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import { startAppHarness, testConfig, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import { requestStaging, stagingRan } from '../helpers/deploys.js';
 import { replaceMethod } from '../helpers/interpose.js';
 
 /** The outbox worker, the dispatch and the GitHub Deployment effects when things do not simply go well. */
@@ -24,8 +24,6 @@ afterEach(async () => {
 const REPO = 'example-org/api';
 const stagingRuns = (h: AppHarness) =>
   h.github.runs(REPO).filter((r) => r.workflow === 'deploy.yml' && r.inputs.environment === 'staging');
-const requestStaging = (deps: AppDeps) =>
-  requestDeploy(deps, { actor: people.alice, service: 'api', env: 'staging' });
 const pending = (deploy: Deploy | undefined) =>
   Object.values(deploy?.effects ?? {}).filter((e) => e.status === 'pending');
 
@@ -75,13 +73,12 @@ describe('the dispatch effect', () => {
 
   it('a dispatch still owed to a deploy that moved on meanwhile dispatches nothing', async () => {
     h = await startAppHarness();
-    const { deploy } = await requestStaging(h.deps);
-    const done = await trackUntilDone(h.deps, deploy.id);
+    const done = await stagingRan(h);
 
     await dispatchEffect(h.deps, done, { gatesChecked: true, inDoubt: true, attempts: 3 });
 
     expect(stagingRuns(h)).toHaveLength(1);
-    expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('succeeded');
+    expect((await h.deps.repos.deploys.get(done.id))?.state).toBe('succeeded');
   });
 });
 
@@ -154,10 +151,9 @@ describe('the outbox worker', () => {
 describe('the GitHub Deployment and tag effects', () => {
   /** A staging deploy that ran, its Deployment mirrored on GitHub. */
   async function finished(h: AppHarness): Promise<Deploy> {
-    const { deploy } = await requestStaging(h.deps);
-    await trackUntilDone(h.deps, deploy.id);
-    await h.deps.outbox.drain(deploy.id);
-    return (await h.deps.repos.deploys.get(deploy.id))!;
+    const ran = await stagingRan(h);
+    await h.deps.outbox.drain(ran.id);
+    return (await h.deps.repos.deploys.get(ran.id))!;
   }
 
   it('a retried Deployment effect whose Deployment was recorded adds its status there, creating no second one', async () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { requestDeploy } from '../../src/app/deploys/request.js';
 import { GitHubError } from '../../src/app/ports/github.js';
 import { requestRollback, rollbackFromCard } from '../../src/app/rollback.js';
 import type { Deploy } from '../../src/domain/model.js';
-import { people, refusal, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import { people, refusal, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { requestStaging, stagingRan } from '../helpers/deploys.js';
 import { replaceMethod } from '../helpers/interpose.js';
 
 /** Rollbacks (§3, §8) of deploys that lack what a rollback usually names: a version, new commits. */
@@ -13,14 +13,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** A staging deploy of the default branch that ran; marked verified when asked. */
-async function stagingRan(h: AppHarness, options: { verified?: boolean } = {}): Promise<Deploy> {
-  const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const ran = await trackUntilDone(h.deps, deploy.id);
-  if (!options.verified) return ran;
-  return (await h.deps.repos.deploys.update(ran.id, { verification: 'verified' }, h.deps.clock.now()))!;
-}
-
 /** A staging deploy that failed before it got a version: GitHub refused the tag listing for good. */
 async function failedWithoutVersion(h: AppHarness): Promise<Deploy> {
   const restore = replaceMethod(
@@ -28,7 +20,7 @@ async function failedWithoutVersion(h: AppHarness): Promise<Deploy> {
     'listTags',
     () => () => Promise.reject(new GitHubError('not_found', 'Not Found', 404)),
   );
-  const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
+  const { deploy } = await requestStaging(h.deps);
   restore();
   const failed = (await h.deps.repos.deploys.get(deploy.id))!;
   expect(failed).toMatchObject({ state: 'failed' });
