@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { approveDeploy, cancelRequest } from '../../src/app/deploys/decide.js';
 import { checkGates } from '../../src/app/deploys/gates.js';
 import { proceed } from '../../src/app/deploys/proceed.js';
+import { liftFreeze, startFreeze } from '../../src/app/freezes.js';
 import { voidPendingApprovals } from '../../src/app/ops-effects.js';
+import type { AppDeps } from '../../src/app/ports/deps.js';
 import { sweepOutbox } from '../../src/app/pipeline/worker.js';
 import { GitHubError } from '../../src/app/ports/github.js';
 import { MAINTENANCE_KEY } from '../../src/app/settings.js';
@@ -171,5 +173,44 @@ describe('approvals voided by a freeze, in a race', () => {
     expect(cancelled?.state).toBe('cancelled');
     expect(cancelled?.waitingFor).toBeUndefined();
     expect(h.told.requesters.filter((t) => t.deployId === prod.id && /void/i.test(t.text))).toEqual([]);
+  });
+});
+
+describe('freezes when Discord or one record fails', () => {
+  it('a lifted freeze Discord fails to announce is lifted all the same', async () => {
+    h = await startAppHarness();
+    const freeze = await startFreeze(h.deps, people.bob, { durationMs: 3_600_000, reason: 'db move' });
+    const deps: AppDeps = {
+      ...h.deps,
+      notifier: { ...h.deps.notifier, announce: () => Promise.reject(new Error('Discord is down')) },
+    };
+
+    const lifted = await liftFreeze(deps, people.bob, freeze.id);
+
+    expect(lifted.id).toBe(freeze.id);
+    const now = h.deps.clock.now();
+    expect(await h.deps.repos.freezes.overlapping(now, new Date(now.getTime() + 1))).toEqual([]);
+  });
+
+  it('an approval that cannot be voided is left pending, and the others are voided', async () => {
+    h = await startAppHarness();
+    const prod = await prodAwaitingApproval(h);
+    const approval = (await h.deps.repos.approvals.get(prod.id))!;
+    await h.deps.repos.approvals.create({ ...approval, deployId: 'D-other' });
+    replaceMethod(
+      h.deps.repos.approvals,
+      'decide',
+      (real) => (deployId, status, decision) =>
+        deployId === prod.id
+          ? Promise.reject(new Error('database unavailable'))
+          : real(deployId, status, decision),
+    );
+
+    const voided = await voidPendingApprovals(h.deps, ['prod'], VOID);
+
+    expect(voided).toBe(1);
+    expect((await h.deps.repos.approvals.get(prod.id))?.status).toBe('pending');
+    expect((await h.deps.repos.approvals.get('D-other'))?.status).toBe('void');
+    expect((await h.deps.repos.deploys.get(prod.id))?.state).toBe('awaiting_approval');
   });
 });
