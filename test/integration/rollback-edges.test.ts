@@ -78,4 +78,34 @@ describe('rollback edges', () => {
       `No verified deploy of api to staging before ${failed.id}: name one with \`to\`.`,
     );
   });
+
+  it('a rollback takes precedence over a request still queued for the env, and goes on when GitHub cannot list the reverted commits', async () => {
+    h = await startAppHarness();
+    const good = await stagingRan(h, { verified: true });
+    h.github.addCommit('example-org/api', 'feat: risky');
+    const risky = await stagingRan(h);
+    await h.deps.repos.locks.acquire({
+      service: 'api',
+      env: 'staging',
+      kind: 'manual',
+      reason: 'database migration',
+      createdBy: { id: people.carol.id, name: 'carol' },
+      createdAt: h.deps.clock.now(),
+    });
+    const { deploy: waiting, progress } = await requestStaging(h.deps);
+    expect(progress.kind).toBe('queued');
+    replaceMethod(
+      h.deps.github,
+      'compare',
+      () => () => Promise.reject(new GitHubError('unavailable', 'GitHub is unavailable', 503)),
+    );
+
+    const { deploy } = await requestRollback(h.deps, { actor: people.bob, service: 'api', env: 'staging' });
+
+    expect(deploy).toMatchObject({ kind: 'rollback', rollbackOf: risky.id, sha: good.sha, commits: [] });
+    expect(await h.deps.repos.deploys.get(waiting.id)).toMatchObject({
+      state: 'superseded',
+      outcomeReason: `Superseded: rollback to ${good.sha.slice(0, 7)} requested.`,
+    });
+  });
 });
