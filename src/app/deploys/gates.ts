@@ -23,10 +23,10 @@ import { ancestryOf, compareShas } from './ancestry.js';
 export interface GateCheck {
   readonly lines: GateLine[];
   readonly blocking?: { code: ErrorCode; reason: string; waitable: boolean };
-  readonly ciState?: string;
+  readonly ciState: string;
   readonly commits?: CommitLine[];
   /** its place in the FIFO queue of the service+env (1: nobody waits ahead of it). */
-  readonly position?: number;
+  readonly position: number;
 }
 
 /**
@@ -201,7 +201,7 @@ export async function holdBack(
       ...(event === 'requeue'
         ? {
             waitingFor: { code: blocking.code, reason: blocking.reason },
-            ...(check.position ? { queuePosition: check.position } : {}),
+            queuePosition: check.position,
           }
         : { outcomeReason: blocking.reason, outcomeCode: blocking.code, finishedAt: deps.clock.now() }),
     },

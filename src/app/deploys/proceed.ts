@@ -36,7 +36,7 @@ export async function proceed(
   const check = await checkGates(deps, deploy, { withCommits: target.needsApproval });
   const snapshot = {
     gates: check.lines,
-    ...(check.ciState ? { ciState: check.ciState } : {}),
+    ciState: check.ciState,
     ...(check.commits ? { commits: check.commits } : {}),
   };
   let moved: Deploy | undefined;
@@ -61,7 +61,7 @@ export async function proceed(
       {
         ...snapshot,
         waitingFor: { code: check.blocking.code, reason: check.blocking.reason },
-        ...(check.position ? { queuePosition: check.position } : {}),
+        queuePosition: check.position,
       },
       { actor: note.actor, reason: check.blocking.reason },
     );

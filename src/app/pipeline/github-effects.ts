@@ -24,7 +24,7 @@ export async function createDeploymentEffect(deps: AppDeps, deploy: Deploy, inDo
     deploymentId = await deps.github.createDeployment(repo, {
       sha: deploy.sha,
       environment,
-      description: `${deploy.service} ${deploy.version ?? ''} by ${deploy.requestedBy.name}`,
+      description: `${deploy.service} ${deploy.version ?? deploy.id} by ${deploy.requestedBy.name}`,
       payload: { deploy_id: deploy.id, ...(deploy.version ? { version: deploy.version } : {}) },
       production: target.isProd,
     });
@@ -52,7 +52,7 @@ export async function finalDeploymentStatus(
     ...(deploy.runUrl ? { logUrl: deploy.runUrl } : {}),
     ...(target.envConfig.healthUrl ? { environmentUrl: target.envConfig.healthUrl } : {}),
     description:
-      state === 'success' ? `${deploy.version ?? ''} is live` : (deploy.outcomeReason ?? deploy.state),
+      state === 'success' ? `${deploy.version ?? deploy.id} is live` : (deploy.outcomeReason ?? deploy.state),
   });
 }
 
