@@ -5,7 +5,7 @@ import { approveDeploy, rejectDeploy, resumeRequest } from '../../src/app/deploy
 import { transition } from '../../src/app/pipeline/transition.js';
 import { SYSTEM_ACTOR, type Deploy } from '../../src/domain/model.js';
 import { ROLES, people, refusal, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
-import { prodAwaitingApproval } from '../helpers/flows.js';
+import { prodAwaitingApproval } from '../helpers/deploys.js';
 
 let h: AppHarness;
 afterEach(async () => {
@@ -25,7 +25,7 @@ async function start(prod: Record<string, unknown>): Promise<AppHarness> {
 }
 
 /** A prod request for a SHA deployed and verified on staging, awaiting approval. */
-const prodRequest = (): Promise<Deploy> => prodAwaitingApproval(h.deps);
+const prodRequest = (): Promise<Deploy> => prodAwaitingApproval(h);
 
 const prodRuns = (): number =>
   h.github.runs('example-org/api').filter((r) => r.inputs.environment === 'prod').length;

@@ -3,7 +3,7 @@ import { approveDeploy, rejectDeploy } from '../../src/app/deploys/decide.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import type { Deploy } from '../../src/domain/model.js';
 import { people, startAppHarness, type AppHarness, refusal, trackUntilDone } from '../helpers/app-deps.js';
-import { verifiedOnStaging } from '../helpers/flows.js';
+import { stagingRan } from '../helpers/deploys.js';
 
 let h: AppHarness;
 beforeEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 /** A green staging deploy, marked verified (verification itself has tests of its own). */
-const deployToStaging = (): Promise<Deploy> => verifiedOnStaging(h.deps);
+const deployToStaging = (): Promise<Deploy> => stagingRan(h, { verified: true });
 
 describe('deploy flow (app layer, local GitHub API)', () => {
   it('dispatches staging at once, follows the run, posts one marker and mirrors a GitHub Deployment', async () => {

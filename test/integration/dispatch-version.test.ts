@@ -4,7 +4,7 @@ import { requestDeploy } from '../../src/app/deploys/request.js';
 import { localDate } from '../../src/domain/calver.js';
 import type { DeployState } from '../../src/domain/model.js';
 import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
-import { prodAwaitingApproval } from '../helpers/flows.js';
+import { prodAwaitingApproval } from '../helpers/deploys.js';
 
 let h: AppHarness;
 afterEach(async () => {
@@ -44,7 +44,7 @@ const dispatchedVersion = (deployId: string): unknown =>
 describe('the version a dispatch sends is read beside the approving step’s gates (approve → dispatch latency)', () => {
   it('an approval looks the version up while the deploy still awaits it, and the dispatch sends that one', async () => {
     h = await startAppHarness();
-    const deploy = await prodAwaitingApproval(h.deps);
+    const deploy = await prodAwaitingApproval(h);
     const lookups = watchTagLookups();
     await approveDeploy(h.deps, people.bob, deploy.id);
     // One lookup, made before the approval was written: nothing is read from GitHub after it but the dispatch.
@@ -64,7 +64,7 @@ describe('the version a dispatch sends is read beside the approving step’s gat
 
   it('when the look-ahead fails, the dispatch looks again rather than send a stale version from another day', async () => {
     h = await startAppHarness();
-    const deploy = await prodAwaitingApproval(h.deps);
+    const deploy = await prodAwaitingApproval(h);
     // A version left from an earlier approval, days ago (held back since): it must not be reused.
     await h.deps.repos.deploys.update(deploy.id, { version: 'v2020.01.01' }, new Date());
     const lookups = watchTagLookups({ failFirst: true });
@@ -77,7 +77,7 @@ describe('the version a dispatch sends is read beside the approving step’s gat
 
   it('a tag lookup that hangs does not hold the approval: the dispatch looks the version up itself', async () => {
     h = await startAppHarness();
-    const deploy = await prodAwaitingApproval(h.deps);
+    const deploy = await prodAwaitingApproval(h);
     const lookups = watchTagLookups({ hangFirst: true });
     const progress = await approveDeploy(h.deps, people.bob, deploy.id);
     expect(progress.kind).not.toBe('lost-race');

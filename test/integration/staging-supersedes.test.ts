@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
-import { verifiedOnStaging as verifiedStaging } from '../helpers/flows.js';
+import { stagingRan } from '../helpers/deploys.js';
 
 /** §4.3: a newer SHA on staging makes a pending prod approval for an older SHA moot. */
 let h: AppHarness | undefined;
@@ -10,7 +10,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-const verifiedOnStaging = async (h: AppHarness): Promise<string> => (await verifiedStaging(h.deps)).sha;
+const verifiedOnStaging = async (h: AppHarness): Promise<string> =>
+  (await stagingRan(h, { verified: true })).sha;
 
 describe('a newer staging SHA', () => {
   it('supersedes the prod request waiting for approval of an older SHA, voiding its approval', async () => {
