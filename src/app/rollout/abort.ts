@@ -68,7 +68,9 @@ export async function rollBackRollout(deps: AppDeps, deploy: Deploy): Promise<vo
     });
     return;
   }
-  const what = `Automatic rollback of ${deploy.version ?? deploy.id} to ${goal.version ?? shortSha(goal.sha)}`;
+  const goalName = goal.version ?? shortSha(goal.sha);
+  const what = `Automatic rollback of ${deploy.version ?? deploy.id} to ${goalName}`;
+  const now = deps.clock.now();
   const rollback = await deps.repos.deploys.create({
     id: newId('D'),
     kind: 'rollback',
@@ -79,20 +81,29 @@ export async function rollBackRollout(deps: AppDeps, deploy: Deploy): Promise<vo
     state: 'requested',
     reason: clampReason(`${what}: ${reason}`),
     requestedBy: SYSTEM_ACTOR,
-    createdAt: deps.clock.now(),
+    createdAt: now,
     rollbackOf: deploy.id,
     emergency: true,
+    // A freeze (or the nightly smoke's soft freeze) must not keep a failed version live until it ends
+    // (§7, §15): the rollback carries the bot's own override, shown on its card like an R5's.
+    override: {
+      by: SYSTEM_ACTOR,
+      reason: clampReason(`automatic rollback, freeze or not: ${reason}`),
+      rollbackPlan: `This is the rollback: back to ${goalName}, the last verified version.`,
+      at: now,
+    },
   });
   await audit(deps, rollback, 'rollback.requested', {
     actor: SYSTEM_ACTOR,
     reason: rollback.reason,
-    details: { rollbackOf: deploy.id, automatic: true },
+    details: { rollbackOf: deploy.id, automatic: true, passesFreezes: true },
   });
   await takeOn(deps, rollback);
 }
 
 async function takeOn(deps: AppDeps, rollback: Deploy): Promise<void> {
-  // No approval (§15); the gates still apply. The dispatch owes the R5s' acknowledgement requests.
+  // No approval (§15); the other gates still apply, freezes aside (its override). The dispatch owes the R5s'
+  // acknowledgement requests.
   await proceed(
     deps,
     rollback,
