@@ -4,8 +4,10 @@ import { EMERGENCY_ACK_JOB } from '../../src/app/job-names.js';
 import { rollBackRollout } from '../../src/app/rollout/abort.js';
 import { controlRollout } from '../../src/app/rollout/controls.js';
 import { runRolloutTick } from '../../src/app/rollout/tick.js';
+import { confirmVerification } from '../../src/app/verification.js';
 import { people } from '../helpers/app-deps.js';
 import {
+  REPO,
   drive,
   newerRollingOut,
   prodRuns,
@@ -14,6 +16,7 @@ import {
   verifiedProd,
   type RolloutHarness,
 } from './rollout-harness.js';
+import { checkUntil, deployAndFinish, trackUntilDone } from './verification-helpers.js';
 
 let h: RolloutHarness | undefined;
 afterEach(async () => {
@@ -100,4 +103,47 @@ describe('automatic rollback of a failed rollout', () => {
     );
     expect(rollbacks).toHaveLength(1);
   }, 40_000);
+});
+
+describe('automatic rollback of a faulty verification (autoRollback)', () => {
+  it('rolls back at once while a freeze is in force', async () => {
+    h = await startRolloutHarness({
+      edit: (raw) => {
+        const api = (raw.services as Record<string, { environments: Record<string, unknown>[] }>).api;
+        const staging = api?.environments.find((env) => env.name === 'staging');
+        if (staging) {
+          staging.verification = {
+            autoRollback: true,
+            analysis: {
+              queries: [{ name: 'p95', query: 'p95{env="$env"}', threshold: 2, op: '>' }],
+              interval: '1s',
+              count: 2,
+              failureLimit: 0,
+            },
+          };
+        }
+      },
+    });
+    const r = h;
+    const first = await deployAndFinish(h, 'staging');
+    await checkUntil(h, first.id, (s) => s.health?.ok === true);
+    await confirmVerification(h.deps, people.alice, first.id);
+    await checkUntil(h, first.id, () => {
+      r.advance(1_000);
+      return false;
+    });
+    expect((await h.deps.repos.deploys.get(first.id))?.verification).toBe('verified');
+
+    h.github.addCommit(REPO, 'feat: slow');
+    const bad = await deployAndFinish(h, 'staging');
+    await startFreeze(h.deps, people.bob, { durationMs: HOUR, reason: 'raid night', env: 'staging' });
+    h.metrics.answer = { kind: 'samples', values: [3.5] };
+    expect((await checkUntil(h, bad.id, () => false)).deploy.verification).toBe('faulty');
+    await h.deps.outbox.drain(bad.id);
+    const recent = await h.deps.repos.deploys.history({ service: 'api', env: 'staging', limit: 10 });
+    const rollback = recent.find((d) => d.kind === 'rollback' && d.rollbackOf === bad.id);
+    expect(rollback).toMatchObject({ sha: first.sha, emergency: true });
+    expect(rollback?.state).not.toBe('queued');
+    expect((await trackUntilDone(h, rollback?.id ?? '')).state).toBe('succeeded');
+  }, 30_000);
 });
