@@ -6,13 +6,18 @@ import { proceed } from '../deploys/proceed.js';
 import type { AppDeps } from '../ports/deps.js';
 import { transition } from '../pipeline/transition.js';
 
+/** How people know a deploy: its version, or its SHA for a record that has none. */
+function known(deploy: Deploy): string {
+  return deploy.version ?? shortSha(deploy.sha);
+}
+
 /** The faulty lock a failed rollout leaves: nothing else is deployed there until the rollback succeeded. */
 async function lockFaulty(deps: AppDeps, deploy: Deploy, reason: string, by: Actor): Promise<void> {
   await deps.repos.locks.acquire({
     service: deploy.service,
     env: deploy.env,
     kind: 'faulty',
-    reason: `${deploy.version ?? deploy.id} rollout failed: ${reason}`,
+    reason: `${known(deploy)} rollout failed: ${reason}`,
     createdBy: by,
     createdAt: deps.clock.now(),
     deployId: deploy.id,
@@ -68,8 +73,8 @@ export async function rollBackRollout(deps: AppDeps, deploy: Deploy): Promise<vo
     });
     return;
   }
-  const goalName = goal.version ?? shortSha(goal.sha);
-  const what = `Automatic rollback of ${deploy.version ?? deploy.id} to ${goalName}`;
+  const goalName = known(goal);
+  const what = `Automatic rollback of ${known(deploy)} to ${goalName}`;
   const now = deps.clock.now();
   const rollback = await deps.repos.deploys.create({
     id: newId('D'),
