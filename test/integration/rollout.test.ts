@@ -167,8 +167,14 @@ describe('progressive rollout (app layer)', () => {
     await runRolloutTick(h.deps, deploy.id, 0);
     const second = await drive(h, deploy.id, (d) => d.state === 'dispatched' || d.state === 'running');
     expect(prodRuns(h)).toHaveLength(2);
-    // The same effect again, as after a crash (the record it read still says approved).
-    await dispatchRolloutStep(h.deps, { ...second, state: 'approved' }, { inDoubt: true, attempts: 1 });
+    // The same effect again, as after a crash: the record it read still says approved, with the first
+    // step's run.
+    const [firstRun] = prodRuns(h);
+    await dispatchRolloutStep(
+      h.deps,
+      { ...second, state: 'approved', runId: firstRun!.id },
+      { inDoubt: true, attempts: 1 },
+    );
     expect(prodRuns(h)).toHaveLength(2);
   }, 30_000);
 });
