@@ -33,6 +33,8 @@ export function progressOf(deploy: Deploy): Progress {
       return { kind: 'dispatching', deploy };
     case 'dispatched':
     case 'running':
+    // A rollout's first step can go live before the approver's answer is read back (§15).
+    case 'rolling_out':
     case 'succeeded':
       return { kind: 'dispatched', deploy };
     case 'failed':
