@@ -13,6 +13,11 @@ function known(deploy: Deploy): string {
 
 /** The faulty lock a failed rollout leaves: nothing else is deployed there until the rollback succeeded. */
 async function lockFaulty(deps: AppDeps, deploy: Deploy, reason: string, by: Actor): Promise<void> {
+  // One faulty lock per env: the one the abort (or the faulty verification) took is kept. Asked first rather
+  // than left to the store's unique index, so a database without it does not get a second lock that the
+  // rollback's success would leave behind.
+  const held = await deps.repos.locks.list({ service: deploy.service, env: deploy.env });
+  if (held.some((lock) => lock.kind === 'faulty')) return;
   await deps.repos.locks.acquire({
     service: deploy.service,
     env: deploy.env,
