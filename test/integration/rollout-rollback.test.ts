@@ -69,7 +69,10 @@ describe('automatic rollback of a failed rollout', () => {
     await verifiedProd(h);
     const bad = await newerRollingOut(h);
     await startFreeze(h.deps, people.bob, { durationMs: HOUR, reason: 'raid night', env: 'prod' });
+    // The lock is taken once (a store without the unique index must not end up with two).
+    const acquire = vi.spyOn(h.deps.repos.locks, 'acquire');
     const aborted = await controlRollout(h.deps, people.alice, bad.id, 'abort');
+    expect(acquire).toHaveBeenCalledTimes(1);
     expect(aborted).toMatchObject({ state: 'failed', verification: 'faulty' });
     const rollback = await rollbackOf(h, bad.id);
     expect(runsOf(h, rollback?.id)).toHaveLength(1);
