@@ -68,8 +68,11 @@ describe('progressive rollout (app layer)', () => {
     const bad = await requestProd(h);
     await drive(h, bad.id, rollingOut);
     h.metrics.answer = { kind: 'samples', values: [0.05] };
-    const ended = await drive(h, bad.id, (d) => d.state === 'failed');
-    expect(ended).toMatchObject({ verification: 'faulty' });
+    // Ticks only, no run tracking: the rollback is dispatched but cannot finish (and unlock) before we look.
+    h.advance(1_000);
+    expect(await runRolloutTick(h.deps, bad.id, 0)).toBe('rollback');
+    const ended = (await h.deps.repos.deploys.get(bad.id))!;
+    expect(ended).toMatchObject({ state: 'failed', verification: 'faulty' });
     expect(ended.outcomeReason).toContain('"errors" failed');
     expect(await h.deps.repos.locks.list({ service: 'api', env: 'prod' })).toEqual([
       expect.objectContaining({ kind: 'faulty', deployId: bad.id }),
@@ -96,6 +99,9 @@ describe('progressive rollout (app layer)', () => {
         .filter((run) => run.inputs.deploy_id === bad.id)
         .map((run) => run.inputs.traffic),
     ).toEqual(['25']);
+    // The rollback's success releases the faulty lock.
+    await drive(h, rollback?.id ?? '', (d) => d.state === 'succeeded');
+    expect(await h.deps.repos.locks.list({ service: 'api', env: 'prod' })).toEqual([]);
   }, 40_000);
 
   it('fails closed when the query has no data', async () => {
