@@ -11,6 +11,9 @@ export const rolloutTick = defineJob({
   name: ROLLOUT_JOB,
   data: z.object({ deployId: z.string().min(1), step: z.number().int().min(0) }).loose(),
   critical: true,
+  // Short: a tick takes a few Prometheus reads (5 s timeout each, in parallel) and atomic changes; a bot
+  // killed mid-tick must not hold the rollout's next tick back for agenda's default minute.
+  lockLifetimeMs: 15_000,
   async run({ deployId, step }, { deps }) {
     await runRolloutTick(deps, deployId, step);
   },

@@ -31,8 +31,10 @@ export function progressOf(deploy: Deploy): Progress {
       return { kind: 'scheduled', deploy };
     case 'approved':
       return { kind: 'dispatching', deploy };
+    // A rollout's first step can go live before the approver's answer is read back (§15).
     case 'dispatched':
     case 'running':
+    case 'rolling_out':
     case 'succeeded':
       return { kind: 'dispatched', deploy };
     case 'failed':

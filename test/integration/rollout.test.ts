@@ -1,128 +1,28 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { approveDeploy } from '../../src/app/deploys/decide.js';
-import { requestDeploy } from '../../src/app/deploys/request.js';
-import { trackActiveDeploys } from '../../src/app/deploys/track.js';
 import { startFreeze } from '../../src/app/freezes.js';
 import { EMERGENCY_ACK_JOB, ROLLOUT_JOB } from '../../src/app/job-names.js';
-import type { MetricReading, MetricsProvider } from '../../src/app/ports/metrics.js';
 import { controlRollout } from '../../src/app/rollout/controls.js';
 import { dispatchRolloutStep } from '../../src/app/rollout/steps.js';
 import { runRolloutTick } from '../../src/app/rollout/tick.js';
 import { confirmVerification } from '../../src/app/verification.js';
 import { renderDeployCard } from '../../src/adapters/discord/render/deploy-card.js';
-import type { Deploy } from '../../src/domain/model.js';
+import { people, refusal } from '../helpers/app-deps.js';
 import {
-  startSandboxServices,
-  wireSandboxServices,
-  type SandboxServices,
-} from '../../src/sandbox/services.js';
-import { people, refusal, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
+  REPO,
+  drive,
+  prodRuns,
+  requestProd,
+  rollingOut,
+  startRolloutHarness,
+  type RolloutHarness,
+} from './rollout-harness.js';
 import { checkUntil, checksPass, deployVerified } from './verification-helpers.js';
-
-const REPO = 'example-org/api';
-
-/** A metrics provider the test scripts: one answer for every query until told otherwise. */
-class ScriptedMetrics implements MetricsProvider {
-  answer: MetricReading = { kind: 'samples', values: [0] };
-  readonly asked: string[] = [];
-  query(promql: string): Promise<MetricReading> {
-    this.asked.push(promql);
-    return Promise.resolve(this.answer);
-  }
-}
-
-interface RolloutHarness extends AppHarness {
-  services: SandboxServices;
-  metrics: ScriptedMetrics;
-  advance(ms: number): void;
-}
 
 let h: RolloutHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** api prod rolls out 25 → 50 → 100, a 1 s pause, two measurements of one error query, no failure allowed. */
-async function startRolloutHarness(): Promise<RolloutHarness> {
-  const services = await startSandboxServices({
-    routes: [
-      { service: 'api', env: 'staging', path: '/api/staging/health' },
-      { service: 'api', env: 'prod', path: '/api/prod/health' },
-    ],
-    trafficEveryMs: 0,
-  });
-  const config = testConfig((raw) => {
-    raw.freezeWindows = [];
-    const api = (raw.services as Record<string, { environments: Record<string, unknown>[] }>).api;
-    for (const env of api?.environments ?? []) {
-      env.healthUrl = `${services.url}/api/${String(env.name)}/health`;
-      if (env.name === 'prod') {
-        env.rollout = {
-          steps: [25, 50, 100],
-          pause: '1s',
-          analysis: {
-            queries: [
-              { name: 'errors', query: 'errors{service="$service",env="$env"}', threshold: 0.01, op: '>' },
-            ],
-            interval: '1s',
-            count: 2,
-            failureLimit: 0,
-          },
-        };
-      }
-    }
-  });
-  let offset = 0;
-  const metrics = new ScriptedMetrics();
-  const harness = await startAppHarness({
-    config,
-    clock: { now: () => new Date(Date.now() + offset) },
-    metrics,
-  });
-  const unwire = wireSandboxServices(harness.github, services, { [REPO]: 'api' });
-  return {
-    ...harness,
-    services,
-    metrics,
-    advance: (ms) => {
-      offset += ms;
-    },
-    close: async () => {
-      unwire();
-      await Promise.all([harness.close(), services.close()]);
-    },
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const prodRuns = (r: RolloutHarness) =>
-  r.github.runs(REPO).filter((run) => run.workflow === 'deploy.yml' && run.inputs.environment === 'prod');
-
-/** Tracks runs and ticks the rollout (moving the app clock a second per tick) until `done`; bounded. */
-async function drive(r: RolloutHarness, id: string, done: (d: Deploy) => boolean): Promise<Deploy> {
-  for (let i = 0; i < 200; i++) {
-    await trackActiveDeploys(r.deps);
-    const deploy = await r.deps.repos.deploys.get(id);
-    if (!deploy) throw new Error(`no deploy ${id}`);
-    if (done(deploy)) return deploy;
-    if (deploy.state === 'rolling_out' && deploy.rollout) {
-      r.advance(1_000);
-      await runRolloutTick(r.deps, id, deploy.rollout.step);
-    } else {
-      await sleep(40);
-    }
-  }
-  throw new Error(`deploy ${id} did not get there`);
-}
-
-async function requestProd(r: RolloutHarness): Promise<Deploy> {
-  const { deploy } = await requestDeploy(r.deps, { actor: people.alice, service: 'api', env: 'prod' });
-  await approveDeploy(r.deps, people.bob, deploy.id);
-  return deploy;
-}
-
-const rollingOut = (d: Deploy) => d.state === 'rolling_out';
 
 describe('progressive rollout (app layer)', () => {
   it('rolls a prod deploy out 25 → 50 → 100 with a passing analysis: one dispatch per step, then the marker', async () => {
@@ -168,8 +68,11 @@ describe('progressive rollout (app layer)', () => {
     const bad = await requestProd(h);
     await drive(h, bad.id, rollingOut);
     h.metrics.answer = { kind: 'samples', values: [0.05] };
-    const ended = await drive(h, bad.id, (d) => d.state === 'failed');
-    expect(ended).toMatchObject({ verification: 'faulty' });
+    // Ticks only, no run tracking: the rollback is dispatched but cannot finish (and unlock) before we look.
+    h.advance(1_000);
+    expect(await runRolloutTick(h.deps, bad.id, 0)).toBe('rollback');
+    const ended = (await h.deps.repos.deploys.get(bad.id))!;
+    expect(ended).toMatchObject({ state: 'failed', verification: 'faulty' });
     expect(ended.outcomeReason).toContain('"errors" failed');
     expect(await h.deps.repos.locks.list({ service: 'api', env: 'prod' })).toEqual([
       expect.objectContaining({ kind: 'faulty', deployId: bad.id }),
@@ -196,6 +99,9 @@ describe('progressive rollout (app layer)', () => {
         .filter((run) => run.inputs.deploy_id === bad.id)
         .map((run) => run.inputs.traffic),
     ).toEqual(['25']);
+    // The rollback's success releases the faulty lock.
+    await drive(h, rollback?.id ?? '', (d) => d.state === 'succeeded');
+    expect(await h.deps.repos.locks.list({ service: 'api', env: 'prod' })).toEqual([]);
   }, 40_000);
 
   it('fails closed when the query has no data', async () => {
@@ -267,8 +173,14 @@ describe('progressive rollout (app layer)', () => {
     await runRolloutTick(h.deps, deploy.id, 0);
     const second = await drive(h, deploy.id, (d) => d.state === 'dispatched' || d.state === 'running');
     expect(prodRuns(h)).toHaveLength(2);
-    // The same effect again, as after a crash (the record it read still says approved).
-    await dispatchRolloutStep(h.deps, { ...second, state: 'approved' }, { inDoubt: true, attempts: 1 });
+    // The same effect again, as after a crash: the record it read still says approved, with the first
+    // step's run.
+    const [firstRun] = prodRuns(h);
+    await dispatchRolloutStep(
+      h.deps,
+      { ...second, state: 'approved', runId: firstRun!.id },
+      { inDoubt: true, attempts: 1 },
+    );
     expect(prodRuns(h)).toHaveLength(2);
   }, 30_000);
 });

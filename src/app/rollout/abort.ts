@@ -6,13 +6,23 @@ import { proceed } from '../deploys/proceed.js';
 import type { AppDeps } from '../ports/deps.js';
 import { transition } from '../pipeline/transition.js';
 
+/** How people know a deploy: its version, or its SHA for a record that has none. */
+function known(deploy: Deploy): string {
+  return deploy.version ?? shortSha(deploy.sha);
+}
+
 /** The faulty lock a failed rollout leaves: nothing else is deployed there until the rollback succeeded. */
 async function lockFaulty(deps: AppDeps, deploy: Deploy, reason: string, by: Actor): Promise<void> {
+  // One faulty lock per env: the one the abort (or the faulty verification) took is kept. Asked first rather
+  // than left to the store's unique index, so a database without it does not get a second lock that the
+  // rollback's success would leave behind.
+  const held = await deps.repos.locks.list({ service: deploy.service, env: deploy.env });
+  if (held.some((lock) => lock.kind === 'faulty')) return;
   await deps.repos.locks.acquire({
     service: deploy.service,
     env: deploy.env,
     kind: 'faulty',
-    reason: `${deploy.version ?? deploy.id} rollout failed: ${reason}`,
+    reason: `${known(deploy)} rollout failed: ${reason}`,
     createdBy: by,
     createdAt: deps.clock.now(),
     deployId: deploy.id,
@@ -68,7 +78,9 @@ export async function rollBackRollout(deps: AppDeps, deploy: Deploy): Promise<vo
     });
     return;
   }
-  const what = `Automatic rollback of ${deploy.version ?? deploy.id} to ${goal.version ?? shortSha(goal.sha)}`;
+  const goalName = known(goal);
+  const what = `Automatic rollback of ${known(deploy)} to ${goalName}`;
+  const now = deps.clock.now();
   const rollback = await deps.repos.deploys.create({
     id: newId('D'),
     kind: 'rollback',
@@ -79,20 +91,29 @@ export async function rollBackRollout(deps: AppDeps, deploy: Deploy): Promise<vo
     state: 'requested',
     reason: clampReason(`${what}: ${reason}`),
     requestedBy: SYSTEM_ACTOR,
-    createdAt: deps.clock.now(),
+    createdAt: now,
     rollbackOf: deploy.id,
     emergency: true,
+    // A freeze (or the nightly smoke's soft freeze) must not keep a failed version live until it ends
+    // (§7, §15): the rollback carries the bot's own override, shown on its card like an R5's.
+    override: {
+      by: SYSTEM_ACTOR,
+      reason: clampReason(`automatic rollback, freeze or not: ${reason}`),
+      rollbackPlan: `This is the rollback: back to ${goalName}, the last verified version.`,
+      at: now,
+    },
   });
   await audit(deps, rollback, 'rollback.requested', {
     actor: SYSTEM_ACTOR,
     reason: rollback.reason,
-    details: { rollbackOf: deploy.id, automatic: true },
+    details: { rollbackOf: deploy.id, automatic: true, passesFreezes: true },
   });
   await takeOn(deps, rollback);
 }
 
 async function takeOn(deps: AppDeps, rollback: Deploy): Promise<void> {
-  // No approval (§15); the gates still apply. The dispatch owes the R5s' acknowledgement requests.
+  // No approval (§15); the other gates still apply, freezes aside (its override). The dispatch owes the R5s'
+  // acknowledgement requests.
   await proceed(
     deps,
     rollback,

@@ -5,11 +5,14 @@ import { targetOf } from '../deploys/context.js';
 import type { AppDeps } from '../ports/deps.js';
 import type { MetricsProvider } from '../ports/metrics.js';
 
+/** A configured rollout always has its analysis: the configuration fills in the defaults (§15). */
+export type ConfiguredRollout = RolloutSpec & { readonly analysis: AnalysisSpec };
+
 /**
  * The rollout a deploy follows, from its env's configuration: only deploys roll out; a rollback goes to all
  * traffic at once (it is the way back to a known-good version).
  */
-export function rolloutSpecOf(deps: AppDeps, deploy: Deploy): RolloutSpec | undefined {
+export function rolloutSpecOf(deps: AppDeps, deploy: Deploy): ConfiguredRollout | undefined {
   if (deploy.kind !== 'deploy') return undefined;
   const rollout = targetOf(deps, deploy).envConfig.rollout;
   return rollout ? { steps: rollout.steps, pause: rollout.pause, analysis: rollout.analysis } : undefined;

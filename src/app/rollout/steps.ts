@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR, type Deploy } from '../../domain/model.js';
-import { nextTickAt, trafficOf } from '../../domain/rollout.js';
+import { trafficOf } from '../../domain/rollout.js';
 import { targetOf } from '../deploys/context.js';
 import { ROLLOUT_JOB } from '../job-names.js';
 import type { AppDeps } from '../ports/deps.js';
@@ -22,9 +22,9 @@ export function tickKey(deployId: string, step: number, at: Date): string {
 export async function scheduleRolloutTimer(deps: AppDeps, deploy: Deploy): Promise<void> {
   const spec = rolloutSpecOf(deps, deploy);
   if (deploy.state !== 'rolling_out' || !deploy.rollout || !spec) return;
-  const now = deps.clock.now();
-  // The first measurement is taken at once (Argo's default); Promote must not wait for anything either.
-  const at = deploy.rollout.promotedBy || spec.analysis ? now : nextTickAt(deploy.rollout, spec, now);
+  // Every rollout has an analysis, whose first measurement is taken at once (Argo's default); Promote must
+  // not wait for anything either. The tick then arms the next one.
+  const at = deps.clock.now();
   await deps.jobs.schedule(
     ROLLOUT_JOB,
     { deployId: deploy.id, step: deploy.rollout.step },
@@ -34,9 +34,10 @@ export async function scheduleRolloutTimer(deps: AppDeps, deploy: Deploy): Promi
 
 /**
  * The dispatch of a later step (effect `rolloutDispatch`), with input `traffic`. Check-before-do by deploy
- * id and step: in doubt it first looks for a run of this deploy created since the step was owed (earlier
- * steps' runs are older), so a step is never dispatched twice. The run's id is recorded with the change, so
- * tracking follows this step's run and not the last one's.
+ * id and step: in doubt it first looks for a run of this deploy created since the step was owed, so a step
+ * is never dispatched twice. GitHub dates runs to the second, so the previous step's run (still the deploy's
+ * `runId`) may fall in that window too: it is never taken for this step's. The run's id is recorded with the
+ * change, so tracking follows this step's run and not the last one's.
  */
 export async function dispatchRolloutStep(
   deps: AppDeps,
@@ -51,7 +52,7 @@ export async function dispatchRolloutStep(
   const traffic = trafficOf(rollout);
   const note = { actor: SYSTEM_ACTOR, details: { step: rollout.step + 1, traffic } };
   if (options.inDoubt) {
-    const run = await deps.github.findRunByDeployId(repo, workflow, deploy.id, since);
+    const run = await thisStepsRun(deps, deploy, since);
     if (run) {
       await transition(
         deps,
@@ -98,7 +99,7 @@ export async function dispatchRolloutStep(
   }
   if (runId === undefined) {
     // The answer had no run id: find it now; until it is found the retry (in doubt) looks again, never re-sends.
-    const found = await deps.github.findRunByDeployId(repo, workflow, deploy.id, since);
+    const found = await thisStepsRun(deps, deploy, since);
     if (!found) throw new Error(`the run of step ${rollout.step + 1} of ${deploy.id} is not visible yet`);
     runId = found.id;
     runUrl = found.htmlUrl;
@@ -110,4 +111,11 @@ export async function dispatchRolloutStep(
     { dispatchedAt: deps.clock.now(), runId, stuck: false, ...(runUrl ? { runUrl } : {}) },
     note,
   );
+}
+
+/** The newest run of the deploy since `since`, unless it is the previous step's (then none is this step's). */
+async function thisStepsRun(deps: AppDeps, deploy: Deploy, since: Date) {
+  const { repo, workflow } = targetOf(deps, deploy).serviceConfig;
+  const run = await deps.github.findRunByDeployId(repo, workflow, deploy.id, since);
+  return run && run.id !== deploy.runId ? run : undefined;
 }

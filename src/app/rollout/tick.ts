@@ -6,6 +6,7 @@ import {
   measurementDue,
   nextStep,
   nextTickAt,
+  trafficOf,
   type RolloutDecision,
 } from '../../domain/rollout.js';
 import { freezeWindowsOf } from '../deploys/gates.js';
@@ -49,28 +50,28 @@ export async function runRolloutTick(
     return 'pause';
   }
   const analysis = spec.analysis;
-  const rollout = deploy.rollout;
+  let current = deploy.rollout;
   if (
-    analysis &&
-    !rollout.paused &&
-    !rollout.promotedBy &&
-    analysisVerdict(rollout, spec).phase === 'running' &&
-    measurementDue(rollout, analysis.interval, now)
+    !current.paused &&
+    !current.promotedBy &&
+    analysisVerdict(current, spec).phase === 'running' &&
+    measurementDue(current, analysis.interval, now)
   ) {
     const measured = await measureQueries(metricsOf(deps), analysis.queries, deploy, now);
     const details = Object.fromEntries(
       measured.map((m) => [m.query, m.value !== undefined ? m.value : (m.detail ?? m.phase)]),
     );
+    current = { ...current, measurements: [...(current.measurements ?? []), ...measured] };
+    // Lost to a click or another tick (the change is conditional): that one decides.
     deploy = await annotate(
       deps,
       deploy,
       'analysisMeasured',
-      { rollout: { ...rollout, measurements: [...(rollout.measurements ?? []), ...measured] } },
+      { rollout: current },
       { actor: SYSTEM_ACTOR, details },
     );
-    if (!deploy?.rollout) return 'stale';
+    if (!deploy) return 'stale';
   }
-  const current = deploy.rollout ?? rollout;
   const decision = decideRollout({
     rollout: current,
     spec,
@@ -84,18 +85,17 @@ export async function runRolloutTick(
     case 'pause':
       await pause(deps, deploy, decision.reason);
       break;
-    case 'advance':
+    case 'advance': {
+      const next = nextStep(current, now);
       await transition(
         deps,
         deploy,
         'advanceStep',
-        { rollout: nextStep(current, now) },
-        {
-          actor: SYSTEM_ACTOR,
-          details: { step: current.step + 2, traffic: current.steps[current.step + 1] ?? 100 },
-        },
+        { rollout: next },
+        { actor: SYSTEM_ACTOR, details: { step: next.step + 1, traffic: trafficOf(next) } },
       );
       break;
+    }
     case 'wait':
       // Paused: Resume re-arms the timer. Otherwise the next measurement or the end of the pause.
       if (!current.paused) {

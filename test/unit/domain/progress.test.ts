@@ -23,7 +23,7 @@ describe("the person's answer is read from the record", () => {
   it('says what the card says for each state', () => {
     expect(progressOf(deploy('awaiting_approval')).kind).toBe('awaiting_approval');
     expect(progressOf(deploy('approved')).kind).toBe('dispatching');
-    for (const state of ['dispatched', 'running', 'succeeded'] as const) {
+    for (const state of ['dispatched', 'running', 'rolling_out', 'succeeded'] as const) {
       expect(progressOf(deploy(state)).kind).toBe('dispatched');
     }
     for (const state of ['cancelled', 'expired', 'superseded', 'requested'] as const) {
