@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { receiveProtectionRule, type ProtectionOutcome } from '../../src/app/protection-rule.js';
-import type { Deploy } from '../../src/domain/model.js';
 import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { API, dispatchRunFor, headOf, seedDeploy } from '../helpers/deploy-records.js';
 import { interpose } from '../helpers/prod-requests.js';
 
 /**
  * The deployment protection rule (§16) when what GitHub holds only half matches a deploy of the bot's, or
  * GitHub's answers are broken: never taken for the bot's own approved run unless everything matches.
  */
-const API = 'example-org/api';
 let h: AppHarness;
 
 beforeEach(async () => {
@@ -21,35 +20,16 @@ afterEach(async () => {
   await h.close();
 });
 
-const head = (): string => h.github.history(API)[0] ?? '';
+const head = (): string => headOf(h);
+const botDeploy = (fields: Parameters<typeof seedDeploy>[1]) => seedDeploy(h, fields);
 
-/** A deploy record of the bot's (no run id recorded yet unless given). */
-async function botDeploy(fields: Partial<Deploy> & Pick<Deploy, 'id' | 'env' | 'state'>): Promise<Deploy> {
-  const now = new Date();
-  return h.deps.repos.deploys.create({
-    kind: 'deploy',
-    service: 'api',
-    ref: 'main',
-    sha: head(),
-    reason: '',
-    requestedBy: { id: people.alice.id, name: 'alice' },
-    createdAt: now,
-    ...fields,
-  });
-}
-
-/** The deploy workflow dispatched with `deployId` in its run name, held at `env`, and GitHub's ask for it. */
+/** A run dispatched with `deployId` in its name, held at `env`, and GitHub's ask for it. */
 async function askFor(
   deployId: string,
   env: string,
   workflow = 'deploy.yml',
 ): Promise<{ runId: number; outcome: ProtectionOutcome }> {
-  const version = workflow === 'deploy.yml' ? { version: 'manual' } : {};
-  const { runId } = await h.deps.github.dispatch(API, workflow, {
-    ref: 'main',
-    inputs: { environment: env, sha: head(), deploy_id: deployId, ...version },
-  });
-  if (runId === undefined) throw new Error('the local GitHub returned no run id');
+  const runId = await dispatchRunFor(h, deployId, env, workflow);
   const outcome = await receiveProtectionRule(h.deps, {
     repo: API,
     environment: env,
