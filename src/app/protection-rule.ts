@@ -292,7 +292,8 @@ async function runLetGo(deps: AppDeps, deploy: Deploy, runId: number): Promise<v
     deps,
     deploy,
     'dispatch',
-    { dispatchedAt: deps.clock.now(), runId, ...(deploy.runUrl ? { runUrl: deploy.runUrl } : {}) },
+    // The run's URL is on the record since GitHub first asked (gatedDeploy).
+    { dispatchedAt: deps.clock.now(), runId },
     { actor: deploy.approvedBy ?? SYSTEM_ACTOR, reason: 'GitHub was told: approved', details: { runId } },
   );
 }

@@ -26,13 +26,13 @@ export async function tickChecklistItem(
   const item = approval.checklist?.[index];
   if (!item)
     throw new UserFacingError('BAD_INPUT', `Deploy ${deploy.id} has no checklist item ${index + 1}.`);
-  if (item.tickedBy) throw alreadyTicked(index, item);
+  if (item.tickedBy) throw alreadyTicked(index, item.tickedBy);
   const by = { id: actor.id, name: actor.name };
   const ticked = await deps.repos.approvals.tick(deploy.id, index, by, deps.clock.now());
   const now = ticked?.checklist?.[index];
   if (!ticked || !now) {
     const seen = (await deps.repos.approvals.get(deploy.id))?.checklist?.[index];
-    if (seen?.tickedBy) throw alreadyTicked(index, seen);
+    if (seen?.tickedBy) throw alreadyTicked(index, seen.tickedBy);
     throw new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} is not waiting for its checklist.`);
   }
   const changed = await annotate(
@@ -46,9 +46,9 @@ export async function tickChecklistItem(
   return { item: now, approval: ticked };
 }
 
-function alreadyTicked(index: number, item: ChecklistItem): UserFacingError {
+function alreadyTicked(index: number, by: Actor): UserFacingError {
   return new UserFacingError(
     'ALREADY_DECIDED',
-    `Checklist item ${index + 1} was already ticked${item.tickedBy ? ` by ${item.tickedBy.name}` : ''}.`,
+    `Checklist item ${index + 1} was already ticked by ${by.name}.`,
   );
 }

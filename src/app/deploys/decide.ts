@@ -67,7 +67,7 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
   }
   if (approval.sha !== deploy.sha)
     throw new UserFacingError('ALREADY_DECIDED', 'This approval was for another commit.');
-  const required = approval.required ?? 1;
+  const required = requiredOf(approval);
   if (votedBy(approval, actor)) throw alreadyVoted(deploy, approval);
   const open = openItems(approval);
   if (open.length > 0) {
@@ -107,37 +107,27 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     // is in but the record was not closed yet (a crash in between): then this click closes it.
     const seen = await deps.repos.approvals.get(deploy.id);
     if (seen && votedBy(seen, actor)) throw alreadyVoted(deploy, seen);
-    if (seen?.status !== 'pending' || (seen.voteCount ?? 0) < required) {
-      throw new UserFacingError(
-        'ALREADY_DECIDED',
-        stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
-      );
-    }
+    if (seen?.status !== 'pending' || countOf(seen) < required) throw await decidedMeanwhile(deps, deploy);
     latest = seen;
-  } else if ((latest.voteCount ?? 0) < required) {
+  } else if (countOf(latest) < required) {
+    const approvals = countOf(latest);
     const counted = await annotate(
       deps,
       deploy,
       'approvalCounted',
       {},
-      { actor, details: { approvals: latest.voteCount ?? 0, required } },
+      { actor, details: { approvals, required } },
     );
-    if (counted) await deps.outbox.drain(counted.id);
-    return {
-      kind: 'approval-counted',
-      deploy: counted ?? deploy,
-      approvals: latest.voteCount ?? 0,
-      required,
-    };
+    // The deploy moved on meanwhile (withdrawn, superseded): say so rather than report a vote for nothing.
+    if (!counted) throw await decidedMeanwhile(deps, deploy);
+    await deps.outbox.drain(counted.id);
+    return { kind: 'approval-counted', deploy: counted, approvals, required };
   }
 
   const decided = await deps.repos.approvals.decide(deploy.id, 'approved', { by, at: now });
-  if (!decided) {
-    const current = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
-    throw new UserFacingError('ALREADY_DECIDED', stateMessage(current));
-  }
+  if (!decided) throw await decidedMeanwhile(deps, deploy);
   // The approval owes the dispatch in the same write: a crash now leaves it to the outbox job.
-  const votes = decided.votes ?? latest.votes ?? [];
+  const votes = decided.votes ?? [];
   const approvers = votes.map((v) => v.by.name).join(', ');
   // The approver of record is whoever cast the last vote (the closer of a record left open did not vote).
   const approvedBy = votes.at(-1)?.by ?? by;
@@ -148,12 +138,23 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     { approvedBy, decidedAt: now, gates: check.lines, ...(await version) },
     { actor, ...(required > 1 ? { details: { approvals: required, approvers } } : {}) },
   );
-  if (!approved)
-    throw new UserFacingError(
-      'ALREADY_DECIDED',
-      stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
-    );
+  if (!approved) throw await decidedMeanwhile(deps, deploy);
   return settled(deps, approved, deploy);
+}
+
+/** Refusal of a click that lost a race: says where the deploy is now, not where the click found it. */
+async function decidedMeanwhile(deps: AppDeps, deploy: Deploy): Promise<UserFacingError> {
+  const current = await deps.repos.deploys.get(deploy.id);
+  return new UserFacingError('ALREADY_DECIDED', stateMessage(current ?? deploy));
+}
+
+// Records older than N-of-M approvals (§16) carry neither: one approval needed, none counted yet.
+function requiredOf(approval: Approval): number {
+  return approval.required ?? 1;
+}
+
+function countOf(approval: Approval): number {
+  return approval.voteCount ?? 0;
 }
 
 function votedBy(approval: Approval, actor: Actor): boolean {
@@ -161,8 +162,8 @@ function votedBy(approval: Approval, actor: Actor): boolean {
 }
 
 function alreadyVoted(deploy: Deploy, approval: Approval): UserFacingError {
-  const required = approval.required ?? 1;
-  const count = approval.voteCount ?? approval.votes?.length ?? 0;
+  const required = requiredOf(approval);
+  const count = countOf(approval);
   const more = Math.max(0, required - count);
   return new UserFacingError(
     'ALREADY_DECIDED',
@@ -186,7 +187,7 @@ export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: strin
     by: { id: actor.id, name: actor.name },
     at: now,
   });
-  if (!decided) throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
+  if (!decided) throw await decidedMeanwhile(deps, deploy);
   const rejected = await transition(
     deps,
     deploy,
@@ -194,7 +195,7 @@ export async function rejectDeploy(deps: AppDeps, actor: Acting, deployId: strin
     { decidedAt: now, finishedAt: now, outcomeReason: `Rejected by ${actor.name}.` },
     { actor },
   );
-  if (!rejected) throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
+  if (!rejected) throw await decidedMeanwhile(deps, deploy);
   await deps.outbox.drain(rejected.id);
   return rejected;
 }
@@ -209,7 +210,14 @@ export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: stri
     throw new UserFacingError('ALREADY_DECIDED', stateMessage(deploy));
   }
   const now = deps.clock.now();
-  await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: 'cancelled' });
+  const voided = await deps.repos.approvals.decide(deploy.id, 'void', { at: now, voidReason: 'cancelled' });
+  // An R5 who closed the approval first wins: the deploy is on its way (the cancel event would still take
+  // it from `dispatched`), so the withdrawal is refused rather than a live run recorded as cancelled.
+  const closed = voided ? undefined : await deps.repos.approvals.get(deploy.id);
+  if (closed?.status === 'approved') {
+    const by = closed.decidedBy ? ` by ${closed.decidedBy.name}` : '';
+    throw new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} was already approved${by}.`);
+  }
   const cancelled = await transition(
     deps,
     deploy,
@@ -217,11 +225,7 @@ export async function cancelRequest(deps: AppDeps, actor: Acting, deployId: stri
     { finishedAt: now, outcomeReason: `Cancelled by ${actor.name}.` },
     { actor },
   );
-  if (!cancelled)
-    throw new UserFacingError(
-      'ALREADY_DECIDED',
-      stateMessage((await deps.repos.deploys.get(deploy.id)) ?? deploy),
-    );
+  if (!cancelled) throw await decidedMeanwhile(deps, deploy);
   await deps.outbox.drain(cancelled.id);
   return cancelled;
 }

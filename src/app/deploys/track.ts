@@ -39,15 +39,12 @@ export async function trackDeploy(deps: AppDeps, deploy: Deploy): Promise<void> 
   const now = deps.clock.now();
 
   let current = deploy;
-  if (current.runId === undefined) {
-    const found = await deps.github.findRunByDeployId(
-      repo,
-      target.serviceConfig.workflow,
-      current.id,
-      current.dispatchedAt ?? current.createdAt,
-    );
+  let runId = current.runId;
+  if (runId === undefined) {
+    const since = current.dispatchedAt ?? current.createdAt;
+    const found = await deps.github.findRunByDeployId(repo, target.serviceConfig.workflow, current.id, since);
     if (!found) {
-      if (now.getTime() - (current.dispatchedAt ?? current.createdAt).getTime() > RUN_LOST_AFTER_MS) {
+      if (now.getTime() - since.getTime() > RUN_LOST_AFTER_MS) {
         const reason = 'The workflow run never appeared on GitHub.';
         await transition(
           deps,
@@ -59,12 +56,9 @@ export async function trackDeploy(deps: AppDeps, deploy: Deploy): Promise<void> 
       }
       return;
     }
-    current =
-      (await deps.repos.deploys.update(current.id, { runId: found.id, runUrl: found.htmlUrl }, now)) ??
-      current;
+    runId = found.id;
+    current = (await deps.repos.deploys.update(current.id, { runId, runUrl: found.htmlUrl }, now)) ?? current;
   }
-  const runId = current.runId;
-  if (runId === undefined) return;
 
   const previous = deps.local.runs.last(runId);
   const read = await deps.github.getRun(repo, runId, previous?.etag);
