@@ -4,7 +4,7 @@
  */
 
 type Method = (...args: never[]) => unknown;
-type MethodKey<T> = { [K in keyof T]: T[K] extends Method ? K : never }[keyof T];
+export type MethodKey<T> = { [K in keyof T]: T[K] extends Method ? K : never }[keyof T];
 
 /**
  * Replaces `method` of `target` (a class instance keeps its other methods) with what `make` builds from the

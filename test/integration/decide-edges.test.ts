@@ -4,7 +4,9 @@ import { approveDeploy, cancelRequest, rejectDeploy, supersedeDeploy } from '../
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Approval, Deploy } from '../../src/domain/model.js';
 import { people, refusal, type AppHarness } from '../helpers/app-deps.js';
-import { awaitingProdApproval, harnessWithProd, interpose, runsTo } from '../helpers/prod-requests.js';
+import { harnessWithProd, runsTo } from '../helpers/prod-requests.js';
+import { prodAwaitingApproval } from '../helpers/deploys.js';
+import { replaceMethod } from '../helpers/interpose.js';
 
 /** Approve, Reject and Cancel (§4.3, §16) on records left odd by time, older versions, or another click. */
 let h: AppHarness | undefined;
@@ -18,7 +20,7 @@ async function prodRequest(
   clock?: ManualClock,
 ): Promise<{ h: AppHarness; deploy: Deploy }> {
   h = await harnessWithProd(prod, clock);
-  return { h, deploy: await awaitingProdApproval(h) };
+  return { h, deploy: await prodAwaitingApproval(h) };
 }
 
 /** Puts a different pending approval record in place of the deploy's (closed first, then started afresh). */
@@ -160,7 +162,7 @@ describe('two clicks at once', () => {
     const { h, deploy } = await prodRequest();
     const withdrawals: unknown[] = [];
     // alice's click lands after bob's closed the approval and before bob's moved the deploy.
-    interpose(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
+    replaceMethod(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
       const decided = await decide(id, status, decision);
       if (status === 'approved') withdrawals.push(await refusal(cancelRequest(h.deps, people.alice, id)));
       return decided;
@@ -175,7 +177,7 @@ describe('two clicks at once', () => {
 
   it('a newer request supersedes the deploy as an R5 approves it: the approver hears so, nothing runs', async () => {
     const { h, deploy } = await prodRequest();
-    interpose(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
+    replaceMethod(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
       const decided = await decide(id, status, decision);
       if (status === 'approved') await supersedeDeploy(h.deps, deploy, 'a newer request');
       return decided;
@@ -189,7 +191,7 @@ describe('two clicks at once', () => {
 
   it('an R5 rejects as the requester withdraws: the rejecter hears it was cancelled, not that it waits', async () => {
     const { h, deploy } = await prodRequest();
-    interpose(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
+    replaceMethod(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
       const decided = await decide(id, status, decision);
       if (status === 'rejected') await cancelRequest(h.deps, people.alice, id);
       return decided;
@@ -206,7 +208,7 @@ describe('two clicks at once', () => {
 
   it('an R5 approves just before the requester withdraws: the withdrawal is refused and the run is followed', async () => {
     const { h, deploy } = await prodRequest();
-    interpose(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
+    replaceMethod(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
       if (status === 'void') await approveDeploy(h.deps, people.bob, id);
       return decide(id, status, decision);
     });
@@ -223,7 +225,7 @@ describe('two clicks at once', () => {
 describe('a click and another change of the request at once', () => {
   it('the requester withdraws as the last vote is counted: the R5 hears it was cancelled, nothing runs', async () => {
     const { h, deploy } = await prodRequest();
-    interpose(h.deps.repos.approvals, 'addVote', (addVote) => async (id, vote, guard) => {
+    replaceMethod(h.deps.repos.approvals, 'addVote', (addVote) => async (id, vote, guard) => {
       const counted = await addVote(id, vote, guard);
       await cancelRequest(h.deps, people.alice, id);
       return counted;
@@ -237,7 +239,7 @@ describe('a click and another change of the request at once', () => {
 
   it('the requester withdraws as the first of two votes is counted: the R5 is not told it counted', async () => {
     const { h, deploy } = await prodRequest({ approvals: 2 });
-    interpose(h.deps.repos.approvals, 'addVote', (addVote) => async (id, vote, guard) => {
+    replaceMethod(h.deps.repos.approvals, 'addVote', (addVote) => async (id, vote, guard) => {
       const counted = await addVote(id, vote, guard);
       await cancelRequest(h.deps, people.alice, id);
       return counted;
@@ -252,7 +254,7 @@ describe('a click and another change of the request at once', () => {
 
   it('a newer request supersedes the request as its requester withdraws it: the requester hears so', async () => {
     const { h, deploy } = await prodRequest();
-    interpose(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
+    replaceMethod(h.deps.repos.approvals, 'decide', (decide) => async (id, status, decision) => {
       if (decision.voidReason === 'cancelled') await supersedeDeploy(h.deps, deploy, 'a newer request');
       return decide(id, status, decision);
     });

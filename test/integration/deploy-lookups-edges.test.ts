@@ -6,7 +6,9 @@ import type { AppDeps } from '../../src/app/ports/deps.js';
 import type { Comparison } from '../../src/app/ports/github.js';
 import { people, refusal, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
 import { API, headOf, seedDeploy } from '../helpers/deploy-records.js';
-import { awaitingProdApproval, harnessWithProd, interpose } from '../helpers/prod-requests.js';
+import { harnessWithProd } from '../helpers/prod-requests.js';
+import { prodAwaitingApproval } from '../helpers/deploys.js';
+import { replaceMethod } from '../helpers/interpose.js';
 
 /** What a deploy is looked up by and compared with: ids, env defaults, GitHub's compare, the checklist. */
 let h: AppHarness | undefined;
@@ -18,7 +20,7 @@ afterEach(async () => {
 /** Counts GitHub compare calls from here on. */
 function countCompares(harness: AppHarness): { calls: number } {
   const counter = { calls: 0 };
-  interpose(harness.deps.github, 'compare', (compare) => (...args) => {
+  replaceMethod(harness.deps.github, 'compare', (compare) => (...args) => {
     counter.calls += 1;
     return compare(...args);
   });
@@ -42,7 +44,7 @@ describe('looking a deploy up', () => {
     });
     h = await startAppHarness({ config });
 
-    expect((await awaitingProdApproval(h)).state).toBe('awaiting_approval');
+    expect((await prodAwaitingApproval(h)).state).toBe('awaiting_approval');
     const [staging] = await h.deps.repos.deploys.history({ service: 'api', env: 'staging', limit: 1 });
     expect(staging).toMatchObject({ state: 'succeeded' });
     expect(staging).not.toHaveProperty('approvedBy');
@@ -82,7 +84,7 @@ describe("GitHub's compare with the SHA on prod", () => {
       sha: h.github.history(API)[1] ?? '',
     });
     const next = await seedDeploy(h, { id: 'DPR0D0002', env: 'prod', state: 'requested' });
-    interpose(h.deps.github, 'compare', () => () => Promise.reject(new TypeError('fetch failed')));
+    replaceMethod(h.deps.github, 'compare', () => () => Promise.reject(new TypeError('fetch failed')));
 
     expect(await ancestryOf(h.deps, API, next)).toMatchObject({
       ancestry: { kind: 'unknown', reason: 'GitHub did not answer' },
@@ -93,9 +95,9 @@ describe("GitHub's compare with the SHA on prod", () => {
 describe('the checklist', () => {
   it('a tick that lands as the approval closes is refused: the request no longer waits for it', async () => {
     h = await harnessWithProd({ checklist: ['Migrations applied'] });
-    const deploy = await awaitingProdApproval(h);
+    const deploy = await prodAwaitingApproval(h);
     const harness = h;
-    interpose(h.deps.repos.approvals, 'tick', (tick) => async (...args) => {
+    replaceMethod(h.deps.repos.approvals, 'tick', (tick) => async (...args) => {
       await harness.deps.repos.approvals.decide(deploy.id, 'rejected', { by: people.bob, at: new Date() });
       return tick(...args);
     });

@@ -4,7 +4,9 @@ import { APPROVAL_JOBS } from '../../src/app/job-names.js';
 import type { Deploy, EffectSpec } from '../../src/domain/model.js';
 import { people, type AppHarness } from '../helpers/app-deps.js';
 import { seedDeploy } from '../helpers/deploy-records.js';
-import { awaitingProdApproval, harnessWithProd, interpose } from '../helpers/prod-requests.js';
+import { harnessWithProd } from '../helpers/prod-requests.js';
+import { prodAwaitingApproval } from '../helpers/deploys.js';
+import { replaceMethod } from '../helpers/interpose.js';
 
 /**
  * Effects worked again after a crash or a retry (§4, the outbox): each checks before it does, and does
@@ -31,7 +33,7 @@ function work(deploy: Deploy, spec: EffectSpec, inDoubt = true): Promise<'done' 
 describe('the card, worked again after a crash', () => {
   it('adopts the card posted just before the crash: edited, not posted again, and no second ping', async () => {
     const deploy = await seedDeploy(h, { id: 'DCARD0001', env: 'prod', state: 'awaiting_approval' });
-    interpose(
+    replaceMethod(
       h.deps.notifier,
       'findPosted',
       () => () => Promise.resolve({ channelId: 'ops', messageId: 'm-posted-before' }),
@@ -115,7 +117,7 @@ describe('releasing the faulty lock', () => {
 
 describe('approval timers', () => {
   it('are not armed for an approval decided before the effect ran', async () => {
-    const deploy = await awaitingProdApproval(h);
+    const deploy = await prodAwaitingApproval(h);
     await h.deps.repos.approvals.decide(deploy.id, 'rejected', { by: people.bob, at: new Date() });
     const before = h.jobs.scheduled.length;
 
@@ -125,7 +127,7 @@ describe('approval timers', () => {
   });
 
   it('are armed (reminder and expiry) for one still pending, at the times on the approval', async () => {
-    const deploy = await awaitingProdApproval(h);
+    const deploy = await prodAwaitingApproval(h);
     const approval = await h.deps.repos.approvals.get(deploy.id);
     const before = h.jobs.scheduled.length;
 

@@ -3,7 +3,7 @@ import { requestDeploy } from '../../src/app/deploys/request.js';
 import { receiveProtectionRule, type ProtectionOutcome } from '../../src/app/protection-rule.js';
 import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
 import { API, dispatchRunFor, headOf, seedDeploy } from '../helpers/deploy-records.js';
-import { interpose } from '../helpers/prod-requests.js';
+import { replaceMethod } from '../helpers/interpose.js';
 
 /**
  * The deployment protection rule (§16) when what GitHub holds only half matches a deploy of the bot's, or
@@ -114,7 +114,7 @@ describe('the verification smoke of a deploy that just went live (§8)', () => {
 describe('GitHub answers that cannot be trusted', () => {
   it('a run read answered 304 though no ETag was sent: the ask fails, nothing is made or answered', async () => {
     const own = await botDeploy({ id: 'DAPPRV002', env: 'staging', state: 'dispatched' });
-    interpose(h.deps.github, 'getRun', () => () => Promise.resolve({ notModified: true as const }));
+    replaceMethod(h.deps.github, 'getRun', () => () => Promise.resolve({ notModified: true as const }));
 
     await expect(askFor(own.id, 'staging')).rejects.toThrow(/304/);
 

@@ -3,7 +3,7 @@ import { applyRun, trackDeploy } from '../../src/app/deploys/track.js';
 import type { Run } from '../../src/app/ports/github.js';
 import { startAppHarness, type AppHarness } from '../helpers/app-deps.js';
 import { API, dispatchRunFor, seedDeploy } from '../helpers/deploy-records.js';
-import { interpose } from '../helpers/prod-requests.js';
+import { replaceMethod } from '../helpers/interpose.js';
 
 /**
  * Following a deploy's run (§4.6) from records an older bot left (no dispatch time), deploys that moved
@@ -22,7 +22,7 @@ const minutesAgo = (minutes: number): Date => new Date(Date.now() - minutes * 60
 /** Counts the run reads the bot makes from here on. */
 function countRunReads(): { reads: number } {
   const counter = { reads: 0 };
-  interpose(h.deps.github, 'getRun', (getRun) => (...args) => {
+  replaceMethod(h.deps.github, 'getRun', (getRun) => (...args) => {
     counter.reads += 1;
     return getRun(...args);
   });
@@ -127,7 +127,7 @@ describe('GitHub answers that are incomplete or broken', () => {
     const runId = await dispatchRunFor(h, 'DN0TM0001', 'staging');
     const deploy = await seedDeploy(h, { id: 'DN0TM0001', env: 'staging', state: 'dispatched', runId });
     h.deps.local.runs.forget(runId);
-    interpose(h.deps.github, 'getRun', () => () => Promise.resolve({ notModified: true as const }));
+    replaceMethod(h.deps.github, 'getRun', () => () => Promise.resolve({ notModified: true as const }));
 
     await trackDeploy(h.deps, deploy);
 

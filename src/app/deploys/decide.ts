@@ -100,6 +100,8 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     throw new UserFacingError(check.blocking.code, `Not approved: ${check.blocking.reason}`);
   }
 
+  // Read before the vote: the closing vote and the approval it owes stay one step apart, as without it.
+  const known = await version;
   const by = { id: actor.id, name: actor.name };
   let latest = await deps.repos.approvals.addVote(deploy.id, { by, at: now }, { sha: deploy.sha, required });
   if (!latest) {
@@ -135,7 +137,7 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
     deps,
     deploy,
     'approve',
-    { approvedBy, decidedAt: now, gates: check.lines, ...(await version) },
+    { approvedBy, decidedAt: now, gates: check.lines, ...known },
     { actor, ...(required > 1 ? { details: { approvals: required, approvers } } : {}) },
   );
   if (!approved) throw await decidedMeanwhile(deps, deploy);
@@ -144,8 +146,16 @@ export async function approveDeploy(deps: AppDeps, actor: Acting, deployId: stri
 
 /** Refusal of a click that lost a race: says where the deploy is now, not where the click found it. */
 async function decidedMeanwhile(deps: AppDeps, deploy: Deploy): Promise<UserFacingError> {
-  const current = await deps.repos.deploys.get(deploy.id);
-  return new UserFacingError('ALREADY_DECIDED', stateMessage(current ?? deploy));
+  const current = (await deps.repos.deploys.get(deploy.id)) ?? deploy;
+  if (current.state === 'awaiting_approval') {
+    // The other click closed the approval and is writing the change it owes this very moment.
+    const approval = await deps.repos.approvals.get(deploy.id);
+    if (approval?.status === 'approved') {
+      const who = approval.decidedBy ? ` by ${approval.decidedBy.name}` : '';
+      return new UserFacingError('ALREADY_DECIDED', `Deploy ${deploy.id} was already approved${who}.`);
+    }
+  }
+  return new UserFacingError('ALREADY_DECIDED', stateMessage(current));
 }
 
 // Records older than N-of-M approvals (§16) carry neither: one approval needed, none counted yet.

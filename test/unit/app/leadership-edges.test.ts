@@ -11,7 +11,7 @@ import {
 } from '../../../src/app/leadership.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import type { Lease } from '../../../src/domain/model.js';
-import { interpose } from '../../helpers/prod-requests.js';
+import { replaceMethod, type MethodKey } from '../../helpers/interpose.js';
 
 /**
  * The single gateway (SPEC §9) when MongoDB answers late: an answer to a tick that was given up on (or to a
@@ -84,12 +84,12 @@ function world() {
 }
 
 /** The first call of `name` hangs (until answered); later calls go through. */
-function hangFirst<T extends object>(object: T, name: keyof T) {
+function hangFirst<T extends object>(object: T, name: MethodKey<T>) {
   const first = hung<unknown>();
   let calls = 0;
-  interpose(object, name, (original) => {
+  replaceMethod(object, name, (original) => {
     const call = original as (...args: unknown[]) => Promise<unknown>;
-    return ((...args: unknown[]) => (++calls === 1 ? first.promise : call(...args))) as T[keyof T];
+    return ((...args: unknown[]) => (++calls === 1 ? first.promise : call(...args))) as T[MethodKey<T>];
   });
   return { answer: first.answer, calls: () => calls };
 }
@@ -159,7 +159,7 @@ describe('a renewal the fencing overtook', () => {
     const { timers, gateway, control, roles, leadership } = world();
     const connecting = hung<undefined>();
     let asked = false;
-    interpose(control, 'connect', (connect) => () => {
+    replaceMethod(control, 'connect', (connect) => () => {
       asked = true;
       timers.fire(); // Discord is slow to answer: the fence timer the lease armed falls due meanwhile
       return connecting.promise.then(connect);
@@ -180,7 +180,7 @@ describe('the watch between ticks', () => {
     const { repos, timers, leadership } = world();
     const acquire = hangFirst(repos.leases, 'acquire');
     let reads = 0;
-    interpose(repos.leases, 'get', (get) => (name) => {
+    replaceMethod(repos.leases, 'get', (get) => (name) => {
       reads += 1;
       return get(name);
     });
