@@ -28,6 +28,7 @@ import { createStatusPageHandler } from './adapters/http/status-route.js';
 import { createDiscordInteractionsEndpoint } from './adapters/http/discord-interactions.js';
 import { connectMongo, ping, watchMongo } from './adapters/mongo/connection.js';
 import { createMongoRepositories } from './adapters/mongo/repositories.js';
+import { pendingMigrations } from './adapters/mongo/migrations.js';
 import { createScheduler, type Scheduler } from './adapters/scheduler/agenda.js';
 import { ConfigError, githubCredentialsOf, loadConfig, MISSING_GITHUB_CREDENTIALS } from './config.js';
 import { systemClock } from './domain/clock.js';
@@ -75,6 +76,14 @@ export async function main(
   const mongoTrouble = watchMongo(connection);
   const db = connection.db;
   if (!db) throw new Error('MongoDB connection has no database');
+  // Fail closed: without its migrations the database lacks the unique indexes the bot's guarantees rest on.
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) {
+    await connection.close();
+    throw new Error(
+      `MongoDB: ${pending.length} migration${pending.length === 1 ? ' is' : 's are'} not applied (${pending.join(', ')}): run \`npm run migrate\` first (a release does it before the bot starts)`,
+    );
+  }
   const repos = createMongoRepositories(connection);
   const github = createGitHubClient({
     ...(config.env.GITHUB_API_URL ? { baseUrl: config.env.GITHUB_API_URL } : {}),

@@ -1,5 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
+import { pino } from 'pino';
+import { runMigrations } from '../adapters/mongo/migrations.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startLocalDiscord, type LocalDiscord } from './discord/index.js';
@@ -36,6 +38,8 @@ export interface StandInsOptions {
   mongoUri?: string | undefined;
   /** Database name for the bot (default: a fresh `release_console_sandbox_<hex>`). */
   dbName?: string;
+  /** Apply the migrations to that database before the bot starts (default true, as a release does). */
+  migrate?: boolean;
   log?: Logger;
   runTiming?: Partial<RunTiming>;
   /** PORT for the bot's HTTP server (default 0: any free port). */
@@ -130,6 +134,9 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
     const dbName = options.dbName ?? `release_console_sandbox_${randomBytes(4).toString('hex')}`;
     const mongoUri = withDatabase(mongo.uri, dbName);
     if (mongo.kind === 'external') stops.push(() => dropDatabase(mongoUri));
+    // As a release does before the bot starts (fly.toml's release_command): the indexes the bot relies on
+    // (one lock per env, one claim per webhook delivery …) exist in the sandbox too.
+    if (options.migrate !== false) await migrate(mongoUri, options.log);
 
     const guild = config.discord.guilds[0];
     if (!guild) throw new StandInError(`${options.configFile}: discord.guilds is empty`);
@@ -343,6 +350,17 @@ export function withDatabase(uri: string, dbName: string): string {
 }
 
 /** Drops the sandbox's own database on a server that outlives the sandbox (bounded: never blocks a stop). */
+async function migrate(uri: string, log: Logger | undefined): Promise<void> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 3_000 });
+  try {
+    await connection.asPromise();
+    if (!connection.db) throw new StandInError('the sandbox MongoDB connection has no database');
+    await runMigrations({ db: connection.db, log: log ?? pino({ level: 'silent' }) });
+  } finally {
+    await connection.close();
+  }
+}
+
 async function dropDatabase(uri: string): Promise<void> {
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 3_000 });
   try {

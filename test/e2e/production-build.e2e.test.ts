@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ describe('the production build (what the Docker image runs)', () => {
       configFile,
       mongoUri: inject('mongoUri'),
       dbName: `dist_${Date.now()}`,
+      // The compiled runner migrates it here, as the image's release command does.
+      migrate: false,
       httpPort,
       logLevel: 'info',
     });
@@ -37,25 +39,32 @@ describe('the production build (what the Docker image runs)', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  it('migrates with the compiled runner: once, then nothing to apply', () => {
-    const env = { PATH: process.env.PATH ?? '', MONGODB_URI: standIns.env.MONGODB_URI ?? '' };
-    const first = execFileSync(process.execPath, ['dist/src/migrate-cli.js'], {
+  const migrate = (mongodbUri: string): string =>
+    execFileSync(process.execPath, ['dist/src/migrate-cli.js'], {
       cwd: ROOT,
-      env,
+      env: { PATH: process.env.PATH ?? '', MONGODB_URI: mongodbUri },
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(first).toMatch(/applied 0001-init/);
-    const second = execFileSync(process.execPath, ['dist/src/migrate-cli.js'], {
+
+  it('refuses to start on a database without its migrations; the compiled runner applies them once', () => {
+    const fresh = (standIns.env.MONGODB_URI ?? '').replace(/\/([^/?]+)(\?|$)/, `/unmigrated_${Date.now()}$2`);
+    const refused = spawnSync(process.execPath, ['dist/src/main.js'], {
       cwd: ROOT,
-      env,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...standIns.env, MONGODB_URI: fresh },
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(second).toMatch(/nothing to apply/);
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(
+      /4 migrations are not applied \(0001-init, .*\): run `npm run migrate` first/,
+    );
+    expect(migrate(fresh)).toMatch(/applied 0001-init/);
+    expect(migrate(fresh)).toMatch(/nothing to apply/);
   });
 
   it('starts from dist/, answers /healthz 200, and exits 0 within 10 s of SIGTERM', async () => {
+    migrate(standIns.env.MONGODB_URI ?? ''); // as the release command does (nothing to apply the second time)
     const child = spawn(process.execPath, ['dist/src/main.js'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...standIns.env },

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MigrationError, runMigrations } from '../../src/adapters/mongo/migrations.js';
+import { MigrationError, pendingMigrations, runMigrations } from '../../src/adapters/mongo/migrations.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabase } from '../helpers/mongo.js';
 
@@ -33,13 +33,12 @@ describe('migrations runner', () => {
   });
 
   it('applies the project migrations once: the second run applies nothing, and the unique lock index holds', async () => {
-    expect((await runMigrations({ db: mongo(), log })).map((m) => m.id)).toEqual([
-      '0001-init',
-      '0002-deploy-outbox',
-      '0007-scheduled-deploys',
-      '0009-query-indexes',
-    ]);
+    const all = ['0001-init', '0002-deploy-outbox', '0007-scheduled-deploys', '0009-query-indexes'];
+    // What the bot checks at start-up (it refuses to start while any is pending).
+    expect(await pendingMigrations(mongo())).toEqual(all);
+    expect((await runMigrations({ db: mongo(), log })).map((m) => m.id)).toEqual(all);
     expect(await runMigrations({ db: mongo(), log })).toEqual([]);
+    expect(await pendingMigrations(mongo())).toEqual([]);
     const names = (await mongo().collection('locks').indexes()).map((i) => i.name);
     expect(names).toContain('locks_service_env_kind_unique');
     const lock = { service: 'api', env: 'prod', kind: 'faulty' };

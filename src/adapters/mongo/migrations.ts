@@ -83,6 +83,20 @@ export async function listMigrationIds(dir: string): Promise<string[]> {
 }
 
 /**
+ * The migrations of `dir` (default `<repo>/migrations`) not applied to `db` yet, in order: the bot refuses to
+ * start on a database that lacks them (its indexes keep one lock per env, one claim per delivery …).
+ */
+export async function pendingMigrations(db: Db, dir?: string): Promise<string[]> {
+  const folder = dir ?? join(findRepoRoot(import.meta.url), 'migrations');
+  const applied = await db
+    .collection<MigrationRecord>(MIGRATIONS_COLLECTION)
+    .find({ status: 'applied' }, { projection: { _id: 1 } })
+    .toArray();
+  const done = new Set(applied.map((record) => record._id));
+  return (await listMigrationIds(folder)).filter((id) => !done.has(id));
+}
+
+/**
  * Applies pending migrations in order and returns those it applied. Refuses (MigrationError, nothing after it
  * runs) an applied migration whose source changed and a destructive one nobody approved. A migration is
  * claimed by inserting its record as 'applying' (unique `_id`) before it runs, so two runners at once never
