@@ -20,11 +20,12 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       reporter: ['text-summary', 'json-summary', 'lcovonly'],
       thresholds: {
-        // All of src/, the sandbox included: it is what `npm start` runs with no accounts. Floors under the
-        // 88 % lines / 76 % branches measured: the Discord adapters run mostly in the end-to-end child processes.
+        // All of src/, the sandbox included: it is what `npm start` runs with no accounts (annexe 9.5: overall
+        // >= 75 %). Measured 89.6 % lines / 79.4 % branches: the Discord adapters run mostly in the end-to-end
+        // child processes, which do not count.
         lines: 80,
         functions: 75,
-        branches: 70,
+        branches: 75,
         'src/domain/**': { lines: 90, branches: 90 },
         // All of src/app, the deploy flow included (annexe 9.5: core >= 90 % lines and branches).
         'src/app/**': { lines: 90, branches: 90 },
