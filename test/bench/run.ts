@@ -321,9 +321,6 @@ async function main(): Promise<void> {
     const forRelease = counted.filter(
       (r) => /\/releases\b|\/pulls$/.test(r.path) || /\/commits\/[0-9a-f]{40}$/.test(r.path),
     ).length;
-    console.log(
-      `  GitHub requests of that deploy: ${counted.map((r) => `${r.method} ${r.path.replace(/\/[0-9a-f]{40}/g, '/<sha>')}`).join(', ')}`,
-    );
 
     console.log('measuring approve click → dispatch received by GitHub…');
     const approveToDispatch: number[] = [];
