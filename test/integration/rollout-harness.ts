@@ -48,7 +48,11 @@ export const DEFAULT_ROLLOUT = {
  * `rollout` says (the default above unless given), `edit` changes the rest of the raw configuration.
  */
 export async function startRolloutHarness(
-  options: { rollout?: Record<string, unknown>; edit?: (raw: Record<string, unknown>) => void } = {},
+  options: {
+    /** api prod's rollout; null for none (a harness for the metric analysis of verification). */
+    rollout?: Record<string, unknown> | null;
+    edit?: (raw: Record<string, unknown>) => void;
+  } = {},
 ): Promise<RolloutHarness> {
   const services = await startSandboxServices({
     routes: [
@@ -62,7 +66,7 @@ export async function startRolloutHarness(
     const api = (raw.services as Record<string, { environments: Record<string, unknown>[] }>).api;
     for (const env of api?.environments ?? []) {
       env.healthUrl = `${services.url}/api/${String(env.name)}/health`;
-      if (env.name === 'prod') env.rollout = options.rollout ?? DEFAULT_ROLLOUT;
+      if (env.name === 'prod' && options.rollout !== null) env.rollout = options.rollout ?? DEFAULT_ROLLOUT;
     }
     options.edit?.(raw);
   });

@@ -1,52 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MetricReading, MetricsProvider } from '../../src/app/ports/metrics.js';
 import { confirmVerification, judgeVerification } from '../../src/app/verification.js';
-import {
-  startSandboxServices,
-  wireSandboxServices,
-  type SandboxServices,
-} from '../../src/sandbox/services.js';
-import { people, startAppHarness, testConfig, type AppHarness } from '../helpers/app-deps.js';
+import { people } from '../helpers/app-deps.js';
+import { REPO, startRolloutHarness, type RolloutHarness } from './rollout-harness.js';
 import { checkUntil, deployAndFinish, trackUntilDone } from './verification-helpers.js';
 
-const REPO = 'example-org/api';
-
-class ScriptedMetrics implements MetricsProvider {
-  answer: MetricReading = { kind: 'samples', values: [0] };
-  asked = 0;
-  query(): Promise<MetricReading> {
-    this.asked++;
-    return Promise.resolve(this.answer);
-  }
-}
-
-interface Harness extends AppHarness {
-  metrics: ScriptedMetrics;
-  services: SandboxServices;
-  advance(ms: number): void;
-}
-let h: Harness | undefined;
+let h: RolloutHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
 
 /** staging verifies with a metric analysis: two measurements 1 s apart, no failure allowed. */
-async function start(autoRollback: boolean): Promise<Harness> {
-  const services = await startSandboxServices({
-    routes: [
-      { service: 'api', env: 'staging', path: '/api/staging/health' },
-      { service: 'api', env: 'prod', path: '/api/prod/health' },
-    ],
-    trafficEveryMs: 0,
-  });
-  const config = testConfig((raw) => {
-    raw.freezeWindows = [];
-    const api = (raw.services as Record<string, { environments: Record<string, unknown>[] }>).api;
-    for (const env of api?.environments ?? []) {
-      env.healthUrl = `${services.url}/api/${String(env.name)}/health`;
-      if (env.name === 'staging') {
-        env.verification = {
+function start(autoRollback: boolean): Promise<RolloutHarness> {
+  return startRolloutHarness({
+    rollout: null,
+    edit: (raw) => {
+      const api = (raw.services as Record<string, { environments: Record<string, unknown>[] }>).api;
+      const staging = api?.environments.find((env) => env.name === 'staging');
+      if (staging) {
+        staging.verification = {
           autoRollback,
           analysis: {
             queries: [{ name: 'p95', query: 'p95{env="$env"}', threshold: 2, op: '>' }],
@@ -56,28 +28,8 @@ async function start(autoRollback: boolean): Promise<Harness> {
           },
         };
       }
-    }
-  });
-  let offset = 0;
-  const metrics = new ScriptedMetrics();
-  const harness = await startAppHarness({
-    config,
-    clock: { now: () => new Date(Date.now() + offset) },
-    metrics,
-  });
-  const unwire = wireSandboxServices(harness.github, services, { [REPO]: 'api' });
-  return {
-    ...harness,
-    metrics,
-    services,
-    advance: (ms) => {
-      offset += ms;
     },
-    close: async () => {
-      unwire();
-      await Promise.all([harness.close(), services.close()]);
-    },
-  };
+  });
 }
 
 describe('metric analysis in post-deploy verification (§8)', () => {
