@@ -79,10 +79,16 @@ export function resumed(rollout: RolloutProgress): RolloutProgress {
   return rest;
 }
 
-/** Whether a measurement is due: none yet, or the last one is at least half an interval old (a duplicate tick). */
+/**
+ * Whether a measurement is due. The first of a step waits one interval after the step went live, so the
+ * metrics' windows hold traffic of the new share (measured at once, an empty window reads as no data and
+ * fails closed, or shows the share before); then one each interval, never two within half an interval (a
+ * duplicate tick).
+ */
 export function measurementDue(rollout: RolloutProgress, interval: number, now: Date): boolean {
   const last = rollout.measurements?.at(-1);
-  return !last || now.getTime() - new Date(last.at).getTime() >= interval / 2;
+  if (!last) return !rollout.liveAt || now.getTime() - new Date(rollout.liveAt).getTime() >= interval;
+  return now.getTime() - new Date(last.at).getTime() >= interval / 2;
 }
 
 export type RolloutDecision =

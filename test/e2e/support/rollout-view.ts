@@ -1,7 +1,7 @@
+import mongoose from 'mongoose';
 import type { ObservedMessage } from '../../../src/sandbox/discord/index.js';
 import { findPrometheus } from '../../../src/sandbox/prometheus.js';
 import type { RawConfig } from './config-file.js';
-import { isCardOf } from './deploy-view.js';
 
 /** Whether the e2e rollouts can run: they read a REAL Prometheus scraping the sandbox services. */
 export const hasPrometheus = findPrometheus() !== undefined;
@@ -44,14 +44,56 @@ export function withApiRollout(base: RawConfig): RawConfig {
 export const fieldsText = (m: ObservedMessage): string =>
   (m.embeds[0]?.fields ?? []).map((f) => `${f.name}: ${f.value}`).join('\n');
 
-/** The card of `id` at rollout step `step` (1-based) with every query's analysis passed (both measured). */
-export const analysisPassedAt =
-  (id: string, step: number) =>
-  (m: ObservedMessage): boolean => {
-    const text = fieldsText(m);
-    return (
-      isCardOf(id)(m) &&
-      text.includes(`Step ${step}/4 · `) &&
-      ROLLOUT_QUERIES.every((q) => new RegExp(`✅ ${q.name}: [^\\n]* \\(2 measured\\)`).test(text))
-    );
-  };
+/** What the analysis measured at each step of a rollout, from the audit trail (the card shows only the newest). */
+export interface StepAnalysis {
+  readonly step: number;
+  readonly passed: number;
+  readonly failed: number;
+}
+
+/**
+ * Reads deploy `deployId`'s audit entries from the bot's MongoDB: each `rollout.analysis.measured` entry
+ * belongs to the step dispatched last before it; it passed when every query's value is a number within its
+ * threshold, and failed when one is beyond it (or failed); an inconclusive one counts as neither.
+ * Waits (bounded) until `enough` holds, since audit entries are written by the outbox.
+ */
+export async function analysisByStep(
+  mongodbUri: string,
+  deployId: string,
+  enough: (steps: readonly StepAnalysis[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<StepAnalysis[]> {
+  const connection = await mongoose
+    .createConnection(mongodbUri, { serverSelectionTimeoutMS: 5_000 })
+    .asPromise();
+  try {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const entries = await connection
+        .collection<{ action: string; at: Date; details?: Record<string, unknown> }>('audit')
+        .find({ deployId })
+        .sort({ at: 1 })
+        .toArray();
+      const steps: { step: number; passed: number; failed: number }[] = [];
+      for (const entry of entries) {
+        if (entry.action === 'deploy.dispatch' || entry.action === 'deploy.advanceStep') {
+          steps.push({ step: steps.length + 1, passed: 0, failed: 0 });
+        } else if (entry.action === 'rollout.analysis.measured') {
+          const current = steps.at(-1);
+          if (!current) continue;
+          const values = ROLLOUT_QUERIES.map((q) => ({ q, value: entry.details?.[q.name] }));
+          const bad = values.some(
+            ({ q, value }) => (typeof value === 'number' && value > q.threshold) || value === 'failed',
+          );
+          const good = values.every(({ q, value }) => typeof value === 'number' && value <= q.threshold);
+          if (bad) current.failed += 1;
+          else if (good) current.passed += 1;
+        }
+      }
+      if (enough(steps) || Date.now() > until) return steps;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await connection.close();
+  }
+}

@@ -64,9 +64,14 @@ describe('resume and measurement spacing', () => {
     expect(back.nextAt).toEqual(live.nextAt);
   });
 
-  it('measures at once, then not again within half an interval (a duplicate tick)', () => {
+  it('measures one interval after the step went live, then not again within half an interval (a duplicate tick)', () => {
     const live = stepLive(firstStep(spec, now), spec, now);
-    expect(measurementDue(live, 10_000, now)).toBe(true);
+    expect(measurementDue(live, 10_000, now)).toBe(false);
+    expect(measurementDue(live, 10_000, later(9_999))).toBe(false);
+    expect(measurementDue(live, 10_000, later(10_000))).toBe(true);
+    // A step with no live time on record (older records) is measured at once.
+    const { liveAt: _liveAt, ...older } = live;
+    expect(measurementDue(older, 10_000, now)).toBe(true);
     const once = { ...live, measurements: [m('successful')] };
     expect(measurementDue(once, 10_000, later(4_000))).toBe(false);
     expect(measurementDue(once, 10_000, later(5_000))).toBe(true);
