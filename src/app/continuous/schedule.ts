@@ -2,9 +2,9 @@ import { UserFacingError } from '../../domain/errors.js';
 import { SYSTEM_ACTOR, type Actor, type Deploy } from '../../domain/model.js';
 import { canApprove, canCancel, canRequestDeploy, type RoleActor } from '../../domain/roles.js';
 import { shortSha } from '../../domain/text.js';
-import { loadDeploy, resolveTarget, rolesFor, targetOf } from '../deploys/context.js';
+import { loadDeploy, rolesFor, targetOf } from '../deploys/context.js';
 import { proceed, settled, type Progress } from '../deploys/proceed.js';
-import { previousOf, recordRequest, resolveSha } from '../deploys/request.js';
+import { previousOf, recordPersonsRequest, resolveSha } from '../deploys/request.js';
 import { supersedeDeploy } from '../deploys/supersede.js';
 import { SCHEDULE_FIRE_JOB } from '../job-names.js';
 import { annotate, transition } from '../pipeline/transition.js';
@@ -27,20 +27,13 @@ export interface ScheduleRequest {
  * The ref is resolved now, so a ref that names nothing is refused at once, and again when it fires.
  */
 export async function scheduleDeploy(deps: AppDeps, request: ScheduleRequest): Promise<Progress> {
+  // The role before the time: someone who may not deploy hears that, not a remark on the time.
   const permission = canRequestDeploy(request.actor, rolesFor(deps, request.service));
   if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
   if (request.at.getTime() <= deps.clock.now().getTime()) {
     throw new UserFacingError('BAD_INPUT', 'A scheduled deploy needs a time in the future.');
   }
-  const target = resolveTarget(deps, request.service, request.env);
-  const ref = request.ref ?? target.serviceConfig.defaultRef;
-  const sha = await resolveSha(deps, target, ref);
-  const deploy = await recordRequest(deps, {
-    target,
-    ref,
-    sha,
-    actor: request.actor,
-    reason: request.reason ?? '',
+  const deploy = await recordPersonsRequest(deps, request, {
     keepOlder: true,
     extra: { scheduledFor: request.at },
   });

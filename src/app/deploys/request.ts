@@ -105,6 +105,30 @@ export async function recordRequest(
 }
 
 /**
+ * A person's request, as `/deploy` and `/deploy … at:` take it: the role read live, the ref resolved on
+ * GitHub (a ref that names nothing is refused at once), then recorded. `options` go to `recordRequest`.
+ */
+export async function recordPersonsRequest(
+  deps: AppDeps,
+  request: DeployRequest,
+  options: Pick<Parameters<typeof recordRequest>[1], 'keepOlder' | 'extra'> = {},
+): Promise<Deploy> {
+  const permission = canRequestDeploy(request.actor, rolesFor(deps, request.service));
+  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
+  const target = resolveTarget(deps, request.service, request.env);
+  const ref = request.ref ?? target.serviceConfig.defaultRef;
+  const sha = await resolveSha(deps, target, ref);
+  return recordRequest(deps, {
+    target,
+    ref,
+    sha,
+    actor: request.actor,
+    reason: request.reason ?? '',
+    ...options,
+  });
+}
+
+/**
  * `/deploy service env [ref] [reason]` (§4.1): checks the role and the options, resolves the ref, records
  * the request, then lets `proceed` run the gates and decide: refuse, queue, ask for approval, or dispatch.
  */
@@ -112,18 +136,7 @@ export async function requestDeploy(
   deps: AppDeps,
   request: DeployRequest,
 ): Promise<{ deploy: Deploy; progress: Progress }> {
-  const permission = canRequestDeploy(request.actor, rolesFor(deps, request.service));
-  if (!permission.ok) throw new UserFacingError('NOT_ALLOWED', permission.reason);
-  const target = resolveTarget(deps, request.service, request.env);
-  const ref = request.ref ?? target.serviceConfig.defaultRef;
-  const sha = await resolveSha(deps, target, ref);
-  const deploy = await recordRequest(deps, {
-    target,
-    ref,
-    sha,
-    actor: request.actor,
-    reason: request.reason ?? '',
-  });
+  const deploy = await recordPersonsRequest(deps, request);
   const progress = await proceed(deps, deploy, { actor: deploy.requestedBy });
   return { deploy: progress.deploy, progress };
 }
