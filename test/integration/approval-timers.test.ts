@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { approveDeploy } from '../../src/app/deploys/decide.js';
 import { expireApproval, remindApprovers } from '../../src/app/deploys/approval.js';
-import { requestDeploy } from '../../src/app/deploys/request.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Deploy } from '../../src/domain/model.js';
-import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import { people, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { prodAwaitingApproval } from '../helpers/deploys.js';
 
 /** The approval's two timers (§4.2): the half-time reminder and the expiry, as their jobs call them. */
 let h: AppHarness | undefined;
@@ -16,11 +16,7 @@ afterEach(async () => {
 async function awaitingProd(): Promise<{ h: AppHarness; clock: ManualClock; deploy: Deploy }> {
   const clock = new ManualClock(new Date());
   h = await startAppHarness({ clock });
-  const staging = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const done = await trackUntilDone(h.deps, staging.deploy.id);
-  await h.deps.repos.deploys.update(done.id, { verification: 'verified' }, clock.now());
-  const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
-  expect(deploy.state).toBe('awaiting_approval');
+  const deploy = await prodAwaitingApproval(h);
   return { h, clock, deploy };
 }
 

@@ -3,7 +3,8 @@ import { approveDeploy, cancelRequest, rejectDeploy, resumeRequest } from '../..
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Deploy } from '../../src/domain/model.js';
-import { people, refusal, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import { people, refusal, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
+import { prodAwaitingApproval } from '../helpers/deploys.js';
 
 /** Approve, Reject, Cancel and Deploy now (§4.3) on a request that is no longer where the button thinks. */
 let h: AppHarness | undefined;
@@ -16,11 +17,7 @@ async function awaitingProd(
   clock = new ManualClock(new Date()),
 ): Promise<{ h: AppHarness; deploy: Deploy; clock: ManualClock }> {
   h = await startAppHarness({ clock });
-  const staging = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-  const done = await trackUntilDone(h.deps, staging.deploy.id);
-  await h.deps.repos.deploys.update(done.id, { verification: 'verified' }, clock.now());
-  const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'prod' });
-  expect(deploy.state).toBe('awaiting_approval');
+  const deploy = await prodAwaitingApproval(h);
   return { h, deploy, clock };
 }
 
