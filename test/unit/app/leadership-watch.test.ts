@@ -1,7 +1,12 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryRepositories } from '../../../src/adapters/memory/repositories.js';
-import { GatewayLeadership, HANDOVER_KEY, type GatewayControl } from '../../../src/app/leadership.js';
+import {
+  GATEWAY_LEASE,
+  GatewayLeadership,
+  HANDOVER_KEY,
+  type GatewayControl,
+} from '../../../src/app/leadership.js';
 import { systemClock } from '../../../src/domain/clock.js';
 
 // Defect 12: a standby watches for the lease being freed, and the leader for a handover request, between
@@ -72,7 +77,10 @@ describe('defect 12: the change-over waits for a look, not for a renewal tick or
     const old = instance('old', new Date(Date.now() - 60_000), repos, gateway);
     await old.tick();
     expect(old.role).toBe('leader');
-    const fresh = instance('new', new Date(), repos, gateway);
+    // Started after the leader took office. A `new Date()` taken at once can fall in the same millisecond
+    // as the lease was taken, and an instance that is not newer rightly asks for nothing.
+    const term = await repos.leases.get(GATEWAY_LEASE);
+    const fresh = instance('new', new Date((term?.acquiredAt.getTime() ?? Date.now()) + 1), repos, gateway);
     await fresh.tick(); // finds the lease held and asks for a handover
     expect(fresh.role).toBe('standby');
     old.watch(WATCH_MS);
