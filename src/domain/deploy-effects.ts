@@ -161,7 +161,9 @@ export function effectsOfEvent(event: DeployEvent, after: Deploy, facts: EffectF
         ? [{ kind: 'rolloutRollback' }, ...ended('failure')]
         : ended('failure');
     case 'cancel':
-      return hadRun(after) ? ended('error') : [card, { kind: 'offerQueue' }];
+      return [card, { kind: 'offerQueue' }];
+    case 'runCancelled':
+      return ended('error');
     // Scheduled deploys (§15): the card says when; the fire job is armed in the same write.
     case 'schedule':
       return [card, { kind: 'scheduleFire' }];

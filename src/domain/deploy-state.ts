@@ -26,11 +26,13 @@ export const TRANSITIONS = {
   expire: { from: ['queued', 'awaiting_approval'], to: 'expired' },
   /** A newer request for the same service+env, or the SHA's staging deploy was superseded. */
   supersede: { from: ['requested', 'queued', 'awaiting_approval', 'approved'], to: 'superseded' },
-  /** The requester withdrew it before dispatch, or its workflow run ended as cancelled. */
-  cancel: {
-    from: ['requested', 'queued', 'awaiting_approval', 'approved', 'dispatched', 'running'],
-    to: 'cancelled',
-  },
+  /**
+   * The requester (or an R5) withdrew it while it still waited. Never from `approved` on: a withdrawal that
+   * loses a race to an approval or a Deploy now must not record a run on its way as cancelled.
+   */
+  cancel: { from: ['requested', 'queued', 'awaiting_approval'], to: 'cancelled' },
+  /** Its workflow run ended as cancelled (someone cancelled it on GitHub). */
+  runCancelled: { from: ['dispatched', 'running'], to: 'cancelled' },
   /** The workflow_dispatch call was accepted. */
   dispatch: { from: ['approved'], to: 'dispatched' },
   /** The run was seen queued or in progress. */

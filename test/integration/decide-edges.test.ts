@@ -1,12 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { expireApproval } from '../../src/app/deploys/approval.js';
-import { approveDeploy, cancelRequest, rejectDeploy, supersedeDeploy } from '../../src/app/deploys/decide.js';
+import {
+  approveDeploy,
+  cancelRequest,
+  rejectDeploy,
+  resumeRequest,
+  supersedeDeploy,
+} from '../../src/app/deploys/decide.js';
+import { lockEnv, unlockEnv } from '../../src/app/locks.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Approval, Deploy } from '../../src/domain/model.js';
-import { people, refusal, type AppHarness } from '../helpers/app-deps.js';
+import { people, refusal, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
 import { harnessWithProd, runsTo } from '../helpers/prod-requests.js';
-import { prodAwaitingApproval } from '../helpers/deploys.js';
-import { replaceMethod } from '../helpers/interpose.js';
+import { prodAwaitingApproval, requestStaging } from '../helpers/deploys.js';
+import { beforeNextCall, replaceMethod } from '../helpers/interpose.js';
 
 /** Approve, Reject and Cancel (§4.3, §16) on records left odd by time, older versions, or another click. */
 let h: AppHarness | undefined;
@@ -263,6 +270,31 @@ describe('a click and another change of the request at once', () => {
       `Deploy ${deploy.id} was superseded by a newer request.`,
     );
     expect(await h.deps.repos.deploys.get(deploy.id)).toMatchObject({ state: 'superseded' });
+  });
+});
+
+describe('a withdrawal and a Deploy now at once', () => {
+  it('the requester withdraws a re-offered request as Deploy now sends it: the run is followed, not called cancelled', async () => {
+    h = await startAppHarness();
+    const harness = h;
+    const stagingApi = { service: 'api', env: 'staging' };
+    await lockEnv(h.deps, people.bob, { ...stagingApi, reason: 'hold' });
+    const { deploy } = await requestStaging(h.deps);
+    await unlockEnv(h.deps, people.bob, stagingApi);
+    const offered = await h.deps.repos.deploys.get(deploy.id);
+    expect(offered?.state).toBe('requested');
+    // The Cancel click read the offered request; its Deploy now went through before the Cancel was written.
+    beforeNextCall(h.deps.repos.deploys, 'apply', () => resumeRequest(harness.deps, people.alice, deploy.id));
+
+    const refused = await refusal(cancelRequest(h.deps, people.alice, deploy.id));
+
+    expect(refused.code).toBe('ALREADY_DECIDED');
+    await h.deps.outbox.drain(deploy.id);
+    expect(runsTo(h, 'staging')).toBe(1);
+    const after = await h.deps.repos.deploys.get(deploy.id);
+    expect(after?.state).toMatch(/^(approved|dispatched|running)$/);
+    const audit = await h.deps.repos.audit.find({ deployId: deploy.id, limit: 100 });
+    expect(audit.map((e) => e.action)).not.toContain('deploy.cancel');
   });
 });
 

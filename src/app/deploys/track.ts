@@ -106,7 +106,7 @@ export async function applyRun(deps: AppDeps, deploy: Deploy, run: Run): Promise
   }
   if (run.status === 'completed') {
     const conclusion = run.conclusion ?? 'unknown';
-    const event = conclusion === 'success' ? 'succeed' : conclusion === 'cancelled' ? 'cancel' : 'fail';
+    const event = conclusion === 'success' ? 'succeed' : conclusion === 'cancelled' ? 'runCancelled' : 'fail';
     const finished = await transition(
       deps,
       deploy,

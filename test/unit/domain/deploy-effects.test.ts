@@ -105,7 +105,7 @@ describe('what each change owes', () => {
       kind: 'deploymentStatus',
       state: 'failure',
     });
-    expect(effectsOfEvent('cancel', deploy({ state: 'cancelled' }), prod)).toContainEqual({
+    expect(effectsOfEvent('runCancelled', deploy({ state: 'cancelled' }), prod)).toContainEqual({
       kind: 'deploymentStatus',
       state: 'error',
     });
