@@ -24,8 +24,11 @@ export const TRANSITIONS = {
   requeue: { from: ['awaiting_approval', 'approved'], to: 'queued' },
   /** Nobody decided in time, or a queued request went stale. */
   expire: { from: ['queued', 'awaiting_approval'], to: 'expired' },
-  /** A newer request for the same service+env, or the SHA's staging deploy was superseded. */
-  supersede: { from: ['requested', 'queued', 'awaiting_approval', 'approved'], to: 'superseded' },
+  /**
+   * A newer request, a rollback or a run started on GitHub replaced it while it still waited, or staging
+   * moved on from its SHA. Like a withdrawal, never from `approved` on: an approval that won the race goes on.
+   */
+  supersede: { from: ['requested', 'queued', 'awaiting_approval'], to: 'superseded' },
   /**
    * The requester (or an R5) withdrew it while it still waited. Never from `approved` on: a withdrawal that
    * loses a race to an approval or a Deploy now must not record a run on its way as cancelled.

@@ -8,6 +8,8 @@ import {
   supersedeDeploy,
 } from '../../src/app/deploys/decide.js';
 import { lockEnv, unlockEnv } from '../../src/app/locks.js';
+import { sweepOutbox } from '../../src/app/pipeline/worker.js';
+import { GitHubError } from '../../src/app/ports/github.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Approval, Deploy } from '../../src/domain/model.js';
 import { people, refusal, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
@@ -270,6 +272,32 @@ describe('a click and another change of the request at once', () => {
       `Deploy ${deploy.id} was superseded by a newer request.`,
     );
     expect(await h.deps.repos.deploys.get(deploy.id)).toMatchObject({ state: 'superseded' });
+  });
+});
+
+describe('a newer request and an approval at once', () => {
+  it('a newer request read the request before an R5 approved it: the approval wins, the dispatch owed stays owed', async () => {
+    const clock = new ManualClock(new Date());
+    const { h, deploy } = await prodRequest({}, clock);
+    const harness = h;
+    // GitHub fails the first dispatch: the approved deploy waits for its dispatch to be retried.
+    const restore = replaceMethod(
+      h.deps.github,
+      'dispatch',
+      () => () => Promise.reject(new GitHubError('unavailable', 'GitHub is unavailable', 503)),
+    );
+    beforeNextCall(h.deps.repos.approvals, 'decide', () =>
+      approveDeploy(harness.deps, people.bob, deploy.id),
+    );
+
+    await supersedeDeploy(h.deps, deploy, 'a newer request');
+
+    expect((await h.deps.repos.deploys.get(deploy.id))?.state).toBe('approved');
+    restore();
+    clock.advance(3 * 60_000);
+    await sweepOutbox(h.deps);
+    expect(runsTo(h, 'prod')).toBe(1);
+    expect((await h.deps.repos.deploys.get(deploy.id))?.state).toMatch(/^(dispatched|running)$/);
   });
 });
 

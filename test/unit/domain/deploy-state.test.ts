@@ -46,7 +46,6 @@ const LEGAL: Record<DeployState, Partial<Record<DeployEvent, DeployState>>> = {
     dispatch: 'dispatched',
     deny: 'rejected',
     requeue: 'queued',
-    supersede: 'superseded',
     fail: 'failed',
     dispatchStep: 'dispatched',
     abortRollout: 'failed',
