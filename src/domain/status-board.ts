@@ -2,8 +2,8 @@ import type { DeployState, LockKind, Verification } from './model.js';
 
 /**
  * The status board (§17): one row per service × env with what runs there and what holds it back. Pure: the
- * app gathers a snapshot from the records, `boardRows` turns it into rows; the Discord board and the web
- * status page render the same rows.
+ * app gathers one snapshot from the records (src/app/status/board.ts); `boardRows` turns it into the pinned
+ * Discord board's rows, and the web status page renders the same snapshot.
  */
 
 /** What is known of one service × env at one moment. */
@@ -21,11 +21,25 @@ export interface BoardEnvFacts {
   };
   /** A deploy approved, dispatched or running there now. */
   readonly inFlight?: { readonly deployId: string; readonly state: DeployState; readonly version?: string };
-  readonly locks: readonly { readonly kind: LockKind; readonly reason: string; readonly by: string }[];
+  /** The locks in force there: the global one (`/lock all`) first, then its own. */
+  readonly locks: readonly {
+    readonly kind: LockKind;
+    readonly reason: string;
+    readonly by: string;
+    readonly global?: boolean;
+  }[];
   /** The freeze in force there (or in its buffer). */
   readonly freeze?: { readonly name: string; readonly endsAt: Date; readonly inBuffer: boolean };
   /** Requests waiting their turn. */
   readonly queued: number;
+  /** The newest deploy there, whatever became of it. */
+  readonly lastDeploy?: {
+    readonly deployId: string;
+    readonly state: DeployState;
+    readonly version?: string;
+    readonly at: Date;
+    readonly by: string;
+  };
 }
 
 export interface BoardSnapshot {
@@ -72,7 +86,7 @@ export function boardRows(snapshot: BoardSnapshot): BoardRow[] {
   return snapshot.envs.map((facts) => {
     const holds = [
       ...(snapshot.maintenance ? ['maintenance'] : []),
-      ...facts.locks.map((lock) => `locked (${lock.kind}): ${lock.reason}`),
+      ...facts.locks.map((lock) => `locked (${lock.global ? 'all' : lock.kind}): ${lock.reason}`),
       ...(facts.freeze ? [`${facts.freeze.inBuffer ? 'freeze soon' : 'frozen'}: ${facts.freeze.name}`] : []),
     ];
     const verification: BoardVerification = facts.live?.verification ?? 'none';

@@ -23,7 +23,7 @@ import { checkGates } from '../../src/app/deploys/gates.js';
 import { RunWatch } from '../../src/app/deploys/track.js';
 import type { AppDeps, OutboxRunner } from '../../src/app/ports/deps.js';
 import type { DeployNotifier } from '../../src/app/ports/notifier.js';
-import { readStatusBoard } from '../../src/app/status/board.js';
+import { boardSnapshot } from '../../src/app/status/board.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { systemClock } from '../../src/domain/clock.js';
 import type { Deploy } from '../../src/domain/model.js';
@@ -196,7 +196,7 @@ export async function benchScale(record: Record3): Promise<void> {
       ],
       ['/stats (all services, 30 days, chart)', () => statsCommand.run({ ...context, options: {} })],
       ['gate evaluation (prod request)', () => checkGates(deps, prodRequest, { withCommits: false })],
-      ['status board read model (40 cells)', () => readStatusBoard(deps)],
+      ['status board read model (40 cells)', () => boardSnapshot(deps)],
     ];
     const now = Date.now();
     const figures = new Map<string, number[]>();

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { escapeHtml, STATUS_PAGE_CSP } from '../../src/adapters/http/status-page.js';
+import { escapeHtml, renderStatusPage, STATUS_PAGE_CSP } from '../../src/adapters/http/status-page.js';
 import type { HttpServer } from '../../src/adapters/http/server.js';
 import { requestDeploy } from '../../src/app/deploys/request.js';
 import { startFreeze } from '../../src/app/freezes.js';
+import { lockAll } from '../../src/app/locks.js';
 import { setMaintenance } from '../../src/app/maintenance.js';
-import { readStatusBoard } from '../../src/app/status/board.js';
+import { boardSnapshot } from '../../src/app/status/board.js';
 import { readStatusPage } from '../../src/app/status/page.js';
+import { boardRows } from '../../src/domain/status-board.js';
 import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
 import { startStatusServer } from '../helpers/status-page.js';
 
@@ -47,27 +49,55 @@ describe('status board read model', () => {
     });
     await setMaintenance(h.deps, people.bob, true, 'moving racks');
 
-    const board = await readStatusBoard(h.deps);
-    const staging = board.cells.find((c) => c.service === 'api' && c.env === 'staging');
+    const board = await boardSnapshot(h.deps);
+    const staging = board.envs.find((c) => c.service === 'api' && c.env === 'staging');
     expect(staging?.live).toMatchObject({ deployId: done.id, version: done.version, sha: done.sha });
     expect(staging?.lastDeploy).toMatchObject({ deployId: done.id, state: 'succeeded', by: 'alice' });
-    expect(staging?.frozen).toBeUndefined();
-    const prod = board.cells.find((c) => c.service === 'api' && c.env === 'prod');
+    expect(staging?.freeze).toBeUndefined();
+    const prod = board.envs.find((c) => c.service === 'api' && c.env === 'prod');
     expect(prod?.live).toBeUndefined();
-    expect(prod?.locks).toEqual([{ kind: 'manual', reason: 'db migration' }]);
-    expect(prod?.frozen).toMatchObject({ name: 'launch day', inBuffer: false });
+    expect(prod?.locks).toEqual([{ kind: 'manual', reason: 'db migration', by: 'bob' }]);
+    expect(prod?.freeze).toMatchObject({ name: 'launch day', inBuffer: false });
     expect(prod?.queued).toBe(1);
     expect(board.maintenance).toEqual({ reason: 'moving racks', by: 'bob' });
-    expect(board.cells).toHaveLength(
+    expect(board.envs).toHaveLength(
       Object.values(h.deps.config.services).reduce((n, s) => n + s.environments.length, 0),
     );
+  });
+
+  it('reads locks as the gates do: the global lock on every env, a lock past its expiry on none', async () => {
+    await lockAll(h.deps, people.carol, 'incident 42');
+    await h.deps.repos.locks.acquire({
+      service: 'api',
+      env: 'prod',
+      kind: 'manual',
+      reason: 'ended an hour ago',
+      createdBy: people.bob,
+      createdAt: new Date(Date.now() - 7_200_000),
+      expiresAt: new Date(Date.now() - 3_600_000),
+    });
+
+    const board = await boardSnapshot(h.deps);
+
+    for (const env of board.envs) {
+      expect(env.locks, `${env.service}/${env.env}`).toEqual([
+        { kind: 'manual', reason: 'incident 42', by: 'carol', global: true },
+      ]);
+    }
+    const rows = boardRows(board);
+    expect(
+      rows.every((row) => row.holds.includes('locked (all): incident 42') && row.health === 'blocked'),
+    ).toBe(true);
+    const html = renderStatusPage(await readStatusPage(h.deps), { timeZone: 'UTC' });
+    expect(html).toContain('🔒 all: incident 42 (carol)');
+    expect(html).not.toContain('ended an hour ago');
   });
 
   it('names the deploy that holds an env while it runs', async () => {
     h.github.holdRuns(true);
     const { deploy } = await requestDeploy(h.deps, { actor: people.alice, service: 'api', env: 'staging' });
-    const board = await readStatusBoard(h.deps);
-    const staging = board.cells.find((c) => c.service === 'api' && c.env === 'staging');
+    const board = await boardSnapshot(h.deps);
+    const staging = board.envs.find((c) => c.service === 'api' && c.env === 'staging');
     expect(staging?.inFlight).toMatchObject({ deployId: deploy.id });
     h.github.holdRuns(false);
   });
@@ -89,9 +119,9 @@ describe('status page data', () => {
     await h.deps.repos.deploys.create({ ...base, id: 'NEW', env: 'staging', state: 'awaiting_approval' });
 
     const page = await readStatusPage(h.deps);
-    const prod = page.board.cells.find((c) => c.service === 'web' && c.env === 'prod');
-    expect(prod?.live).toEqual({ deployId: 'OLD', sha: base.sha, at: expect.any(Date) });
-    const staging = page.board.cells.find((c) => c.service === 'web' && c.env === 'staging');
+    const prod = page.board.envs.find((c) => c.service === 'web' && c.env === 'prod');
+    expect(prod?.live).toEqual({ deployId: 'OLD', sha: base.sha, at: expect.any(Date), kind: 'deploy' });
+    const staging = page.board.envs.find((c) => c.service === 'web' && c.env === 'staging');
     expect(staging?.live).toBeUndefined();
     expect(staging?.lastDeploy).toEqual({
       deployId: 'NEW',

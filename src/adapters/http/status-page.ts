@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { StatusBoard } from '../../app/status/board.js';
+import type { BoardSnapshot } from '../../domain/status-board.js';
 import type { RecentDeploy, StatusPageData } from '../../app/status/page.js';
 import { shortSha } from '../../domain/text.js';
 import { doraSummary } from '../charts/dora-text.js';
@@ -90,14 +90,18 @@ function deploymentsUrl(deploy: RecentDeploy): string | undefined {
 
 const VERIFICATION_CLASS: Record<string, string> = { verified: 'ok', faulty: 'bad', pending: 'wait' };
 
-function boardRows(board: StatusBoard, time: (at: Date) => string): string {
-  return board.cells
+function boardRows(board: BoardSnapshot, time: (at: Date) => string): string {
+  return board.envs
     .map((cell) => {
       const live = cell.live;
       const verification = live?.verification ?? (live ? 'unknown' : '');
-      const locks = cell.locks.map((l) => `🔒 ${escapeHtml(l.kind)}: ${escapeHtml(l.reason)}`);
-      const frozen = cell.frozen
-        ? [`❄️ ${escapeHtml(cell.frozen.name)} until ${escapeHtml(time(cell.frozen.endsAt))}`]
+      const locks = cell.locks.map(
+        (l) => `🔒 ${l.global ? 'all' : escapeHtml(l.kind)}: ${escapeHtml(l.reason)} (${escapeHtml(l.by)})`,
+      );
+      const frozen = cell.freeze
+        ? [
+            `❄️ ${escapeHtml(cell.freeze.name)} ${cell.freeze.inBuffer ? 'from' : 'until'} ${escapeHtml(time(cell.freeze.endsAt))}`,
+          ]
         : [];
       const last = cell.lastDeploy;
       return `<tr>

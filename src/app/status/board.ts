@@ -1,111 +1,95 @@
 import { freezeStatus, listFreezes, type FreezeListing } from '../../domain/freeze-windows.js';
-import {
-  ACTIVE_STATES,
-  type Deploy,
-  type DeployState,
-  type LockKind,
-  type Verification,
-} from '../../domain/model.js';
+import { ACTIVE_STATES, type Deploy } from '../../domain/model.js';
+import type { BoardEnvFacts, BoardSnapshot } from '../../domain/status-board.js';
 import { freezeWindowsOf } from '../deploys/gates.js';
+import { byRequestOrder } from '../deploys/line.js';
+import { inForce, isGlobal } from '../lock-state.js';
 import type { AppDeps } from '../ports/deps.js';
 import { maintenanceState } from '../settings.js';
 
 /**
- * The status board's read model (§17): every service × env with what runs there, whether it is verified,
- * locked or frozen, what waits and what happened last. Plain data: the web page and the pinned Discord
- * board render it their own way.
+ * The status board's read model (§17), the one both boards show: every service × env with what runs there,
+ * whether it is verified, locked or frozen, what waits and what happened last. The pinned Discord board
+ * (src/app/visibility/board.ts) turns it into rows; the web status page renders it as a table.
+ *
+ * Locks are read as the gates read them: the global lock holds every env, and an expired lock no longer
+ * holds even before the sweep removes it.
  */
-export interface BoardCell {
-  readonly service: string;
-  readonly env: string;
-  /** What runs there: the newest deploy that went live. */
-  readonly live?: {
-    readonly deployId: string;
-    readonly version?: string;
-    readonly sha: string;
-    readonly at: Date;
-    readonly verification?: Verification;
-  };
-  readonly locks: readonly { readonly kind: LockKind; readonly reason: string }[];
-  readonly frozen?: { readonly name: string; readonly endsAt: Date; readonly inBuffer: boolean };
-  /** Requests waiting for a gate to clear. */
-  readonly queued: number;
-  /** The deploy holding the env now, if any. */
-  readonly inFlight?: { readonly deployId: string; readonly state: DeployState };
-  readonly lastDeploy?: {
-    readonly deployId: string;
-    readonly state: DeployState;
-    readonly version?: string;
-    readonly at: Date;
-    readonly by: string;
-  };
-}
-
-export interface StatusBoard {
-  readonly at: Date;
-  readonly maintenance?: { readonly reason: string; readonly by: string };
-  readonly cells: readonly BoardCell[];
-}
 
 const BOARD_FREEZE_SPAN_MS = 7 * 86_400_000;
-const CELLS_AT_ONCE = 8;
+/** What each env needs a query of its own for (its last success, its last deploy), a few envs at a time. */
+const ENVS_AT_ONCE = 8;
 
-function liveOf(deploy: Deploy | undefined): BoardCell['live'] {
-  if (!deploy) return undefined;
-  return {
-    deployId: deploy.id,
-    sha: deploy.sha,
-    at: deploy.finishedAt ?? deploy.updatedAt,
-    ...(deploy.version ? { version: deploy.version } : {}),
-    ...(deploy.verification ? { verification: deploy.verification } : {}),
-  };
-}
-
-export async function readStatusBoard(deps: AppDeps): Promise<StatusBoard> {
+export async function boardSnapshot(deps: AppDeps): Promise<BoardSnapshot> {
   const { repos, config } = deps;
   const now = deps.clock.now();
-  const [locks, oneOffs, maintenance] = await Promise.all([
+  const [allLocks, oneOffs, maintenance, active, queued] = await Promise.all([
     repos.locks.list(),
     repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
     maintenanceState(repos.settings),
+    repos.deploys.findByStates(ACTIVE_STATES),
+    repos.deploys.findByStates(['queued']),
   ]);
+  const locks = allLocks.filter((lock) => inForce(lock, now));
+  const global = locks.filter(isGlobal);
   const windows = freezeWindowsOf(deps);
   const pairs = Object.entries(config.services).flatMap(([service, s]) =>
     s.environments.map((e) => ({ service, env: e.name })),
   );
-  const cells: BoardCell[] = [];
-  // A few cells at a time: a board of many services must not take the whole connection pool at once.
-  for (let i = 0; i < pairs.length; i += CELLS_AT_ONCE) {
-    cells.push(...(await Promise.all(pairs.slice(i, i + CELLS_AT_ONCE).map(readCell))));
+  const envs: BoardEnvFacts[] = [];
+  // A board of many services must not take the whole connection pool at once.
+  for (let i = 0; i < pairs.length; i += ENVS_AT_ONCE) {
+    envs.push(...(await Promise.all(pairs.slice(i, i + ENVS_AT_ONCE).map(readEnv))));
   }
   return {
     at: now,
     ...(maintenance ? { maintenance: { reason: maintenance.reason, by: maintenance.by.name } } : {}),
-    cells,
+    envs,
   };
 
-  async function readCell({ service, env }: { service: string; env: string }): Promise<BoardCell> {
-    const [live, queued, active, [last]] = await Promise.all([
+  async function readEnv({ service, env }: { service: string; env: string }): Promise<BoardEnvFacts> {
+    const [live, [last]] = await Promise.all([
       repos.deploys.lastSucceeded(service, env),
-      repos.deploys.findByStates(['queued'], { service, env }),
-      repos.deploys.findByStates(ACTIVE_STATES, { service, env }),
       repos.deploys.history({ service, env, limit: 1 }),
     ]);
-    const status = freezeStatus(windows, oneOffs, env, now);
-    const current = liveOf(live);
-    const holder = active[0];
+    const here = (d: Deploy) => d.service === service && d.env === env;
+    const inFlight = active.filter(here).sort(byRequestOrder)[0];
+    const freeze = freezeStatus(windows, oneOffs, env, now);
+    const own = locks.filter((l) => l.service === service && l.env === env);
     return {
       service,
       env,
-      ...(current ? { live: current } : {}),
-      locks: locks
-        .filter((l) => l.service === service && l.env === env)
-        .map((l) => ({ kind: l.kind, reason: l.reason })),
-      ...(status.frozen
-        ? { frozen: { name: status.name, endsAt: status.endsAt, inBuffer: status.inBuffer } }
+      ...(live
+        ? {
+            live: {
+              deployId: live.id,
+              sha: live.sha,
+              at: live.finishedAt ?? live.updatedAt,
+              kind: live.kind,
+              ...(live.version ? { version: live.version } : {}),
+              ...(live.verification ? { verification: live.verification } : {}),
+            },
+          }
         : {}),
-      queued: queued.length,
-      ...(holder ? { inFlight: { deployId: holder.id, state: holder.state } } : {}),
+      ...(inFlight
+        ? {
+            inFlight: {
+              deployId: inFlight.id,
+              state: inFlight.state,
+              ...(inFlight.version ? { version: inFlight.version } : {}),
+            },
+          }
+        : {}),
+      locks: [...global, ...own].map((lock) => ({
+        kind: lock.kind,
+        reason: lock.reason,
+        by: lock.createdBy.name,
+        ...(isGlobal(lock) ? { global: true } : {}),
+      })),
+      ...(freeze.frozen
+        ? { freeze: { name: freeze.name, endsAt: freeze.endsAt, inBuffer: freeze.inBuffer } }
+        : {}),
+      queued: queued.filter(here).length,
       ...(last
         ? {
             lastDeploy: {

@@ -2,7 +2,8 @@ import type { FreezeListing } from '../../domain/freeze-windows.js';
 import type { Deploy } from '../../domain/model.js';
 import type { AppDeps } from '../ports/deps.js';
 import { deployStats, type DeployStats } from '../stats.js';
-import { freezesAhead, readStatusBoard, type StatusBoard } from './board.js';
+import type { BoardSnapshot } from '../../domain/status-board.js';
+import { boardSnapshot, freezesAhead } from './board.js';
 
 export type RecentDeploy = Pick<
   Deploy,
@@ -23,7 +24,7 @@ export type RecentDeploy = Pick<
 
 /** Everything the web status page shows (§17), as plain data. Nothing secret is in a deploy record. */
 export interface StatusPageData {
-  readonly board: StatusBoard;
+  readonly board: BoardSnapshot;
   readonly recent: readonly RecentDeploy[];
   readonly freezes: { readonly from: Date; readonly to: Date; readonly rows: readonly FreezeListing[] };
   readonly stats: DeployStats;
@@ -52,7 +53,7 @@ function recentOf(d: Deploy): RecentDeploy {
 
 export async function readStatusPage(deps: AppDeps): Promise<StatusPageData> {
   const [board, recent, freezes, stats] = await Promise.all([
-    readStatusBoard(deps),
+    boardSnapshot(deps),
     deps.repos.deploys.history({ limit: RECENT }),
     freezesAhead(deps),
     deployStats(deps),

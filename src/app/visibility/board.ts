@@ -1,12 +1,9 @@
-import { freezeStatus } from '../../domain/freeze-windows.js';
 import { randomUUID } from 'node:crypto';
-import { ACTIVE_STATES } from '../../domain/model.js';
-import { boardRows, type BoardEnvFacts, type BoardSnapshot } from '../../domain/status-board.js';
-import { freezeWindowsOf } from '../deploys/gates.js';
+import { boardRows } from '../../domain/status-board.js';
 import { STATUS_BOARD_JOB } from '../job-names.js';
 import type { AppDeps } from '../ports/deps.js';
 import type { StatusBoardView } from '../ports/status-board.js';
-import { maintenanceState } from '../settings.js';
+import { boardSnapshot } from '../status/board.js';
 
 /**
  * The pinned status board (§17): one message per ops channel, edited in place. Any change that may show on it
@@ -46,67 +43,7 @@ export async function boardChanged(deps: AppDeps): Promise<void> {
   }
 }
 
-/** What the board shows now, read from the records. */
-export async function boardSnapshot(deps: AppDeps): Promise<BoardSnapshot> {
-  const { repos, config } = deps;
-  const now = deps.clock.now();
-  const windows = freezeWindowsOf(deps);
-  const [oneOffs, maintenance] = await Promise.all([
-    repos.freezes.overlapping(now, new Date(now.getTime() + 1)),
-    maintenanceState(repos.settings),
-  ]);
-  const pairs = Object.entries(config.services).flatMap(([service, svc]) =>
-    svc.environments.map((e) => ({ service, env: e.name })),
-  );
-  const envs = await Promise.all(
-    pairs.map(async ({ service, env }): Promise<BoardEnvFacts> => {
-      const [live, active, queued, locks] = await Promise.all([
-        repos.deploys.lastSucceeded(service, env),
-        repos.deploys.findByStates(ACTIVE_STATES, { service, env }),
-        repos.deploys.findByStates(['queued'], { service, env }),
-        repos.locks.list({ service, env }),
-      ]);
-      const freeze = freezeStatus(windows, oneOffs, env, now);
-      const inFlight = active[0];
-      return {
-        service,
-        env,
-        ...(live
-          ? {
-              live: {
-                deployId: live.id,
-                ...(live.version ? { version: live.version } : {}),
-                sha: live.sha,
-                at: live.finishedAt ?? live.updatedAt,
-                ...(live.verification ? { verification: live.verification } : {}),
-                kind: live.kind,
-              },
-            }
-          : {}),
-        ...(inFlight
-          ? {
-              inFlight: {
-                deployId: inFlight.id,
-                state: inFlight.state,
-                ...(inFlight.version ? { version: inFlight.version } : {}),
-              },
-            }
-          : {}),
-        locks: locks.map((lock) => ({ kind: lock.kind, reason: lock.reason, by: lock.createdBy.name })),
-        ...(freeze.frozen
-          ? { freeze: { name: freeze.name, endsAt: freeze.endsAt, inBuffer: freeze.inBuffer } }
-          : {}),
-        queued: queued.length,
-      };
-    }),
-  );
-  return {
-    at: now,
-    ...(maintenance ? { maintenance: { reason: maintenance.reason, by: maintenance.by.name } } : {}),
-    envs,
-  };
-}
-
+/** The pinned board's rows, from the one read model the web page shows too. */
 export async function boardView(deps: AppDeps): Promise<StatusBoardView> {
   const snapshot = await boardSnapshot(deps);
   return {

@@ -8,7 +8,8 @@ import type {
   IssueCommentInfo,
   PullRequestInfo,
 } from '../../../src/app/ports/github.js';
-import { boardChanged, boardSnapshot } from '../../../src/app/visibility/board.js';
+import { boardSnapshot } from '../../../src/app/status/board.js';
+import { boardChanged } from '../../../src/app/visibility/board.js';
 import { prFeedbackEffect } from '../../../src/app/visibility/pr-feedback.js';
 import { MAX_COMMITS_LOOKED_UP, shippedBetween } from '../../../src/app/visibility/shipped.js';
 import type { Deploy } from '../../../src/domain/model.js';
