@@ -44,7 +44,8 @@ const realTimers: LeadershipTimers = {
  *
  * Fencing: the leader closes its gateway session `fenceAfterMs` after its last successful renewal unless
  * another one succeeds first. A timer decides it, not the renewal call, so a call that hangs on a stalled
- * MongoDB cannot keep the leader connected past its lease. Once MongoDB answers again, the next tick takes
+ * MongoDB cannot keep the leader connected past its lease; a fence that falls due while the gateway is still
+ * connecting takes effect when the connect returns. Once MongoDB answers again, the next tick takes
  * the lease back if it is free or still ours.
  */
 export class GatewayLeadership {
@@ -57,6 +58,9 @@ export class GatewayLeadership {
   /** Bumped when a tick is given up on: its late answers must not change the role any more. */
   private term = 0;
   private fenceTimer: unknown;
+  /** A connect is under way; the fence falling due meanwhile is kept for when it returns. */
+  private connecting = false;
+  private fencedWhileConnecting = false;
   private watchTimer: unknown;
   /** When the lease this instance holds was taken: a handover from an instance newer than it is due. */
   private heldSince = 0;
@@ -167,7 +171,12 @@ export class GatewayLeadership {
   }
 
   private async fence(): Promise<void> {
-    if (this.current !== 'leader' || this.stopped) return;
+    if (this.stopped) return;
+    if (this.current !== 'leader') {
+      // Discord is slow to answer the connect: the session it opens must not outlive the lease either.
+      if (this.connecting) this.fencedWhileConnecting = true;
+      return;
+    }
     const sinceRenewal = this.options.clock.now().getTime() - this.lastRenewedAt;
     this.options.log.error(
       { sinceRenewalMs: sinceRenewal, leaseTtlMs: this.options.ttlMs },
@@ -226,7 +235,25 @@ export class GatewayLeadership {
     if (term !== this.term) return;
     if (lease) {
       this.renewed(at, lease);
-      await this.options.gateway.connect();
+      this.fencedWhileConnecting = false;
+      this.connecting = true;
+      try {
+        await this.options.gateway.connect();
+      } finally {
+        this.connecting = false;
+      }
+      if (this.fenceFellDueWhileConnecting()) {
+        // The lease is no longer one to lead on: the session goes at once, and a later tick takes the lease
+        // back if it is still free or ours.
+        this.options.log.error(
+          { sinceRenewalMs: clock.now().getTime() - this.lastRenewedAt, leaseTtlMs: ttlMs },
+          'the gateway connected after its lease could no longer be vouched for; disconnecting',
+        );
+        this.timers.clearTimeout(this.fenceTimer);
+        await this.options.gateway.disconnect();
+        this.setRole('standby');
+        return;
+      }
       this.setRole('leader');
       const handover = await settings.get<Handover>(HANDOVER_KEY);
       if (handover?.wantedBy === instanceId) await settings.set(HANDOVER_KEY, null, clock.now());
@@ -245,6 +272,12 @@ export class GatewayLeadership {
       this.askedHandover = true;
       this.options.log.info({ holder: holder.holder }, 'asked the leader for a handover');
     }
+  }
+
+  private fenceFellDueWhileConnecting(): boolean {
+    const due = this.fencedWhileConnecting;
+    this.fencedWhileConnecting = false;
+    return due;
   }
 
   private async standDown(): Promise<void> {

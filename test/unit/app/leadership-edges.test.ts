@@ -155,23 +155,38 @@ describe('a renewal the fencing overtook', () => {
     expect(gateway).toEqual({ connects: 2, disconnects: 1 });
   });
 
-  it('a gateway still connecting when the fence falls due is not disconnected: there is no leader to fence', async () => {
+  it('a gateway that connects only after the fence fell due is closed at once; the next tick leads again', async () => {
     const { timers, gateway, control, roles, leadership } = world();
     const connecting = hung<undefined>();
     let asked = false;
     replaceMethod(control, 'connect', (connect) => () => {
       asked = true;
-      timers.fire(); // Discord is slow to answer: the fence timer the lease armed falls due meanwhile
       return connecting.promise.then(connect);
     });
     const starting = leadership.tick();
     await until(() => asked);
+    timers.fire(); // Discord is slow to answer: the fence timer the lease armed falls due meanwhile
 
     connecting.answer(undefined);
     await starting;
 
+    // No leader on a lease it cannot vouch for: the session that opened late is closed, nothing is fenced twice.
+    expect(roles).toEqual(['standby']);
+    expect(gateway).toEqual({ connects: 1, disconnects: 1 });
+    await leadership.tick(); // the lease is still ours: taken back, and connected afresh
+    expect(roles).toEqual(['standby', 'leader']);
+    expect(gateway).toEqual({ connects: 2, disconnects: 1 });
+    timers.fire(); // the fence armed by that renewal, with no renewal since: it fences the leader now
+    await until(() => gateway.disconnects === 2);
+    expect(leadership.role).toBe('standby');
+  });
+
+  it('a connect that ends before the fence falls due leads as usual', async () => {
+    const { gateway, roles, leadership, timers } = world();
+    await leadership.tick();
     expect(roles).toEqual(['leader']);
     expect(gateway).toEqual({ connects: 1, disconnects: 0 });
+    expect(timers.pending.size).toBe(1); // the fence, armed by the renewal the lease was taken with
   });
 });
 
