@@ -99,9 +99,7 @@ function boardRows(board: BoardSnapshot, time: (at: Date) => string): string {
         (l) => `🔒 ${l.global ? 'all' : escapeHtml(l.kind)}: ${escapeHtml(l.reason)} (${escapeHtml(l.by)})`,
       );
       const frozen = cell.freeze
-        ? [
-            `❄️ ${escapeHtml(cell.freeze.name)} ${cell.freeze.inBuffer ? 'from' : 'until'} ${escapeHtml(time(cell.freeze.endsAt))}`,
-          ]
+        ? [`❄️ ${escapeHtml(cell.freeze.name)} until ${escapeHtml(time(cell.freeze.endsAt))}`]
         : [];
       const last = cell.lastDeploy;
       return `<tr>
