@@ -169,10 +169,10 @@ async function gatedDeploy(
 ): Promise<Deploy> {
   const now = deps.clock.now();
   const previous = await deps.repos.deploys.lastSucceeded(target.service, target.env);
-  for (const older of await deps.repos.deploys.findByStates(
-    ['requested', 'queued', 'awaiting_approval'],
-    target,
-  )) {
+  for (const older of await deps.repos.deploys.findByStates(['requested', 'queued', 'awaiting_approval'], {
+    service: target.service,
+    env: target.env,
+  })) {
     await supersedeDeploy(deps, older, `a run started on GitHub (${request.sha.slice(0, 7)}) replaced it`);
   }
   const started = await deps.repos.deploys.create({

@@ -115,10 +115,10 @@ export async function requestRollback(
   const now = deps.clock.now();
 
   // A rollback takes precedence over requests still waiting for the same service and env.
-  for (const older of await deps.repos.deploys.findByStates(
-    ['requested', 'queued', 'awaiting_approval'],
-    target,
-  )) {
+  for (const older of await deps.repos.deploys.findByStates(['requested', 'queued', 'awaiting_approval'], {
+    service: target.service,
+    env: target.env,
+  })) {
     await supersedeDeploy(deps, older, `rollback to ${shortSha(goal.sha)} requested`);
   }
   const what = `Rollback of ${current.version ?? current.id} to ${goal.version ?? shortSha(goal.sha)}`;

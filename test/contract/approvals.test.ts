@@ -26,6 +26,13 @@ forEachBackend('ApprovalRepository', (repos) => {
     expect(await repos().approvals.get(uid('missing'))).toBeUndefined();
   });
 
+  it('lists pending approvals by service and env alone when the filter object carries more', async () => {
+    const approval = newApproval();
+    await repos().approvals.create(approval);
+    const target = { service: approval.service, env: 'prod', isProd: true, needsApproval: true };
+    expect((await repos().approvals.pending(target)).map((a) => a.deployId)).toEqual([approval.deployId]);
+  });
+
   it('decides once: the second decision gets undefined', async () => {
     const approval = await repos().approvals.create(newApproval());
     const first = await repos().approvals.decide(approval.deployId, 'approved', { by: bob, at: at(5) });

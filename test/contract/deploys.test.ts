@@ -130,6 +130,22 @@ forEachBackend('DeployRepository', (repos) => {
     expect(await repos().deploys.findByRunId(999_999)).toBeUndefined();
   });
 
+  it('filters by service and env alone when the filter object carries more (a whole target, say)', async () => {
+    const service = uid('svc');
+    const queued = await repos().deploys.create(newDeploy({ service, state: 'queued', createdAt: at(1) }));
+    // What the app passes around as a target: service and env, and what it knows of them.
+    const target = {
+      service,
+      env: 'prod',
+      isProd: true,
+      needsApproval: true,
+      serviceConfig: { repo: 'o/r' },
+    };
+
+    expect((await repos().deploys.findByStates(['queued'], target)).map((d) => d.id)).toEqual([queued.id]);
+    expect((await repos().deploys.history({ ...target, limit: 5 })).map((d) => d.id)).toEqual([queued.id]);
+  });
+
   it('lists history newest first with a limit, and finds the last succeeded deploy', async () => {
     const service = uid('svc');
     const sha = (c: string) => c.repeat(40);

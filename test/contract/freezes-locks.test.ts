@@ -70,6 +70,14 @@ forEachBackend('LockRepository', (repos) => {
     expect(await repos().locks.acquire(newLock({ service }))).toBe(true);
   });
 
+  it('lists by service and env alone when the filter object carries more', async () => {
+    const service = uid('svc');
+    const lock = newLock({ service });
+    await repos().locks.acquire(lock);
+    const target = { service, env: 'prod', isProd: true, envConfig: { name: 'prod' } };
+    expect(await repos().locks.list(target)).toEqual([lock]);
+  });
+
   it('has one winner among concurrent takers', async () => {
     const service = uid('svc');
     const results = await Promise.all(

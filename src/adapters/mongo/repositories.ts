@@ -57,6 +57,20 @@ export function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/**
+ * The service/env part of a filter, and nothing else. TypeScript lets a caller pass any object with those
+ * fields (a whole target, say); every other field would become a condition no document meets.
+ */
+export function serviceEnvFilter(filter: { service?: string; env?: string }): {
+  service?: string;
+  env?: string;
+} {
+  return {
+    ...(filter.service !== undefined ? { service: filter.service } : {}),
+    ...(filter.env !== undefined ? { env: filter.env } : {}),
+  };
+}
+
 export function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
 }
@@ -204,14 +218,14 @@ function deployRepository({ deploys }: Models): DeployRepository {
     },
     async findByStates(states, filter = {}) {
       const docs = await deploys
-        .find({ ...withoutUndefined(filter), state: { $in: [...states] } })
+        .find({ ...serviceEnvFilter(filter), state: { $in: [...states] } })
         .sort(SHAPES.deploysOfServiceEnvInStates.sort)
         .lean<DeployDoc[]>();
       return docs.map(toDeploy);
     },
     async history({ limit, ...filter }) {
       const docs = await deploys
-        .find(withoutUndefined(filter))
+        .find(serviceEnvFilter(filter))
         .sort(SHAPES.deploysOfServiceEnv.sort)
         .limit(limit)
         .lean<DeployDoc[]>();
@@ -268,7 +282,7 @@ function approvalRepository({ approvals }: Models): ApprovalRepository {
     },
     async pending(filter = {}) {
       const docs = await approvals
-        .find({ ...withoutUndefined(filter), status: 'pending' })
+        .find({ ...serviceEnvFilter(filter), status: 'pending' })
         .sort(SHAPES.pendingApprovals.sort)
         .lean<ApprovalDoc[]>();
       return docs.map(toApproval);
@@ -367,7 +381,7 @@ function lockRepository({ locks }: Models): LockRepository {
     },
     async list(filter = {}) {
       const docs = await locks
-        .find(withoutUndefined(filter))
+        .find(serviceEnvFilter(filter))
         .sort(SHAPES.locksOfServiceEnv.sort)
         .lean<LockDoc[]>();
       return docs.map(toLock);

@@ -75,10 +75,10 @@ export async function recordRequest(
   if (!input.keepOlder) {
     // A newer request replaces the requester's own older ones for the same service and env that still
     // wait; other people's keep their place in the queue (§16: FIFO across requesters).
-    for (const older of await deps.repos.deploys.findByStates(
-      ['requested', 'queued', 'awaiting_approval'],
-      target,
-    )) {
+    for (const older of await deps.repos.deploys.findByStates(['requested', 'queued', 'awaiting_approval'], {
+      service: target.service,
+      env: target.env,
+    })) {
       if (older.id === input.id || older.requestedBy.id !== input.actor.id) continue;
       await supersedeDeploy(deps, older, `a newer request (${sha.slice(0, 7)}) replaced it`);
     }
