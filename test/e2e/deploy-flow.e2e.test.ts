@@ -41,8 +41,8 @@ async function deploy(
 }
 
 /** A green staging deploy of the current main, confirmed by an R4 and verified by the automatic checks. */
-async function greenStaging(env: E2E): Promise<string> {
-  const { id } = await deploy(env, 'alice', { service: 'api', env: 'staging' });
+async function greenStaging(env: E2E, ref?: string): Promise<string> {
+  const { id } = await deploy(env, 'alice', { service: 'api', env: 'staging', ...(ref ? { ref } : {}) });
   await waitForMarker(env, id);
   const offersVerify = () => JSON.stringify(card(env, id).components).includes('"label":"Verified"');
   for (let i = 0; i < 100 && !offersVerify(); i += 1)
@@ -57,6 +57,24 @@ async function greenStaging(env: E2E): Promise<string> {
 
 function prodRuns(env: E2E) {
   return env.github.runs(API).filter((r) => r.inputs.environment === 'prod' && r.workflow === 'deploy.yml');
+}
+
+/** The version after `version` on the same day: the bare date is patch 0 (v2026.12.01 → -patch1 → -patch2). */
+function nextPatch(version: string): string {
+  const patch = /-patch(\d+)$/.exec(version);
+  return patch
+    ? `${version.slice(0, patch.index)}-patch${String(Number(patch[1]) + 1)}`
+    : `${version}-patch1`;
+}
+
+/** An approved prod release of `sha` (its staging is green already): bob approves, resolves at the marker. */
+async function approvedProd(env: E2E, sha: string): Promise<string> {
+  const { reply, id } = await deploy(env, 'alice', { service: 'api', env: 'prod', ref: sha });
+  expect(reply.content).toMatch(/Approval requested/);
+  const approved = await env.discord.click('bob', card(env, id), 'Approve').response(WAIT);
+  expect(approved.content).toMatch(/Dispatched api → prod/);
+  await waitForMarker(env, id);
+  return id;
 }
 
 describe('the deploy flow through Discord (real bot process)', () => {
@@ -83,6 +101,7 @@ describe('the deploy flow through Discord (real bot process)', () => {
   it('asks an R5 for prod: not the requester, not someone without a role; one dispatch when bob approves', async () => {
     const env = e2e();
     await greenStaging(env);
+    const runsBefore = prodRuns(env).length;
     const pingsBefore = env.discord.pings().length;
     const { reply, id } = await deploy(env, 'alice', { service: 'api', env: 'prod', reason: 'weekly' });
     expect(reply.content).toMatch(/Approval requested/);
@@ -94,17 +113,18 @@ describe('the deploy flow through Discord (real bot process)', () => {
 
     expect((await env.discord.click('alice', approval, 'Approve').response(WAIT)).content).toMatch(/R5 role/);
     expect((await env.discord.click('dave', approval, 'Approve').response(WAIT)).content).toMatch(/R5 role/);
-    expect(prodRuns(env)).toHaveLength(0);
+    expect(prodRuns(env)).toHaveLength(runsBefore);
     const approved = await env.discord.click('bob', approval, 'Approve').response(WAIT);
     expect(approved.content).toMatch(/Dispatched api → prod/);
     await waitForMarker(env, id);
-    expect(prodRuns(env)).toHaveLength(1);
+    expect(prodRuns(env)).toHaveLength(runsBefore + 1);
+    expect(prodRuns(env).filter((r) => r.inputs.deploy_id === id)).toHaveLength(1);
     // The card no longer has buttons; /approve does the same as the button and says why not.
     expect(card(env, id).components).toHaveLength(0);
     expect((await env.discord.runCommand('carol', 'approve', { id }).response(WAIT)).content).toMatch(
       /already approved by bob/,
     );
-    expect(prodRuns(env)).toHaveLength(1);
+    expect(prodRuns(env)).toHaveLength(runsBefore + 1);
   });
 
   it('gives one dispatch when bob and carol click Approve at the same moment', async () => {
@@ -122,12 +142,23 @@ describe('the deploy flow through Discord (real bot process)', () => {
     expect(prodRuns(env)).toHaveLength(before + 1);
   });
 
-  it('versions the second prod release of the day -patchN (the two approved above)', () => {
+  it('versions the second prod release of the day -patchN, the first one bumped by one patch', async () => {
     const env = e2e();
-    const versions = prodRuns(env).map((r) => String(r.inputs.version));
-    expect(versions.length).toBeGreaterThanOrEqual(2);
-    expect(versions[1]).toBe(`${versions[0] ?? ''}-patch1`);
-    expect(Object.keys(env.github.tags(API))).toEqual(expect.arrayContaining(versions.slice(0, 2)));
+    // A SHA of its own, green on staging once: enough for both prod requests (the gate checks the SHA).
+    const sha = env.github.addCommit(API, 'feat: two releases in one day');
+    await greenStaging(env, sha);
+    const first = await approvedProd(env, sha);
+    const second = await approvedProd(env, sha);
+    const versionOf = (id: string): string => {
+      const runs = prodRuns(env).filter((r) => r.inputs.deploy_id === id);
+      expect(runs).toHaveLength(1);
+      return String(runs[0]?.inputs.version);
+    };
+    const versions = [versionOf(first), versionOf(second)];
+    // The day's first release is the bare date; earlier tests may have released today already (-patchN).
+    expect(versions[0]).toMatch(/^v\d{4}\.\d{2}\.\d{2}(-patch\d+)?$/);
+    expect(versions[1]).toBe(nextPatch(versions[0] ?? ''));
+    expect(Object.keys(env.github.tags(API))).toEqual(expect.arrayContaining(versions));
   });
 
   it('refuses prod of a SHA never deployed to staging with NOT_ON_STAGING', async () => {

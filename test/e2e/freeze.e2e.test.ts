@@ -98,28 +98,40 @@ async function greenStaging(env: E2E, service: string): Promise<string> {
 const prodRuns = (env: E2E, repo: string) =>
   env.github.runs(repo).filter((r) => r.inputs.environment === 'prod' && r.workflow === 'deploy.yml');
 
-describe('a recurring freeze window, the queue and the emergency override (real bot process)', () => {
-  let queuedApi = '';
+/** The buffer before the window has begun (the message stays in the history, so later phases count too). */
+const bufferStarted = (env: E2E) =>
+  env.discord.waitForMessage(titled(`🧊 ${WINDOW} — buffer started`), { timeoutMs: 60_000 });
 
+/** alice asks for `service` → prod while prod is frozen: queued FROZEN; resolves with the request's id. */
+async function queuedProd(env: E2E, service: string): Promise<{ reply: ObservedMessage; id: string }> {
+  const reply = await env.discord.runCommand('alice', 'deploy', { service, env: 'prod' }).response(WAIT);
+  expect(reply.content).toMatch(new RegExp(`Queued ${service} → prod .*FROZEN`));
+  return { reply, id: deployIdOf(reply.content) };
+}
+
+const offerOf = (id: string) => (m: ObservedMessage) =>
+  m.content.includes(`your queued deploy ${id}`) && buttonLabels(m).includes('Deploy now');
+
+// One real window for the whole file: each test waits for the phase it needs and queues its own requests.
+// Every request here is alice's: a newer one supersedes her own older waiting one for the same service and
+// env, so the one the last test queues is the head of api → prod's queue when the freeze ends.
+describe('a recurring freeze window, the queue and the emergency override (real bot process)', () => {
   it('announces the buffer start, queues prod with FROZEN naming the window and its end, and keeps staging open', async () => {
     const env = e2e();
-    const buffer = await env.discord.waitForMessage(titled(`🧊 ${WINDOW} — buffer started`), {
-      timeoutMs: 60_000,
-    });
+    const buffer = await bufferStarted(env);
     expect(buffer.embeds[0]?.description).toContain(`<t:${Math.floor(window.endsAt.getTime() / 1000)}:f>`);
     expect(buffer.ping.users).toHaveLength(0);
     expect(buffer.ping.roles).toHaveLength(0);
 
     await greenStaging(env, 'api'); // staging stays open during a prod freeze
-    const reply = await env.discord
-      .runCommand('alice', 'deploy', { service: 'api', env: 'prod' })
-      .response(WAIT);
+    const runsBefore = prodRuns(env, 'example-org/api').length;
+    const { reply, id } = await queuedProd(env, 'api');
     expect(reply.content).toMatch(/Queued api → prod/);
     expect(reply.content).toContain('FROZEN');
     expect(reply.content).toContain(WINDOW);
     expect(reply.content).toMatch(/until \w{3} \d+ \w{3} \d{2}:\d{2} Europe\/London/);
-    queuedApi = deployIdOf(reply.content);
-    expect(prodRuns(env, 'example-org/api')).toHaveLength(0);
+    expect(buttonLabels(card(env, id))).toContain('Override freeze');
+    expect(prodRuns(env, 'example-org/api')).toHaveLength(runsBefore);
 
     const list = await env.discord.runCommand('dave', 'freeze', {}, { subcommand: 'list' }).response(WAIT);
     expect(list.embeds[0]?.description).toContain(WINDOW);
@@ -128,12 +140,10 @@ describe('a recurring freeze window, the queue and the emergency override (real 
 
   it('R4 cannot override; an R5 overrides through the modal, another R5 approves, one dispatch, audited with the plan', async () => {
     const env = e2e();
+    await bufferStarted(env);
     await greenStaging(env, 'web');
-    const reply = await env.discord
-      .runCommand('alice', 'deploy', { service: 'web', env: 'prod' })
-      .response(WAIT);
-    expect(reply.content).toMatch(/Queued web → prod .*FROZEN/);
-    const id = deployIdOf(reply.content);
+    const runsBefore = prodRuns(env, 'example-org/web').length;
+    const { id } = await queuedProd(env, 'web');
     const queued = card(env, id);
     expect(buttonLabels(queued)).toContain('Override freeze');
 
@@ -157,13 +167,20 @@ describe('a recurring freeze window, the queue and the emergency override (real 
     );
     expect(JSON.stringify(posted.embeds)).toContain('checkout is down @\u200beveryone');
     expect(posted.ping.everyone).toBe(false);
-    expect(prodRuns(env, 'example-org/web')).toHaveLength(0);
+    expect(prodRuns(env, 'example-org/web')).toHaveLength(runsBefore);
 
     const approved = await env.discord.click('carol', card(env, id), 'Approve').response(WAIT);
     expect(approved.content).toMatch(/Dispatched web → prod/);
-    expect(prodRuns(env, 'example-org/web')).toHaveLength(1);
-    // The override was for that one deploy: api's request is still waiting for the freeze.
-    expect(buttonLabels(card(env, queuedApi))).toContain('Override freeze');
+    expect(prodRuns(env, 'example-org/web')).toHaveLength(runsBefore + 1);
+    expect(prodRuns(env, 'example-org/web').at(-1)?.inputs.deploy_id).toBe(id);
+    // The override was for that one deploy: a new request for web → prod still waits for the freeze.
+    await env.discord.waitForMessage(
+      (m) => m.embeds.some((e) => e.title?.startsWith('📍') && e.footer?.text === `Deploy ${id}`),
+      WAIT,
+    );
+    const next = await queuedProd(env, 'web');
+    expect(buttonLabels(card(env, next.id))).toContain('Override freeze');
+    expect(prodRuns(env, 'example-org/web')).toHaveLength(runsBefore + 1);
 
     const audit = await env.discord
       .runCommand('bob', 'audit', { service: 'web', format: 'json' })
@@ -180,14 +197,21 @@ describe('a recurring freeze window, the queue and the emergency override (real 
 
   it('announces the start and the end, and offers the queued request to its requester again', async () => {
     const env = e2e();
+    await bufferStarted(env);
+    await greenStaging(env, 'api');
+    // Supersedes alice's own older api → prod request, if an earlier test left one waiting: this one is the head.
+    const { id } = await queuedProd(env, 'api');
     const until = window.endsAt.getTime() - Date.now() + 30_000;
     await env.discord.waitForMessage(titled(`❄️ ${WINDOW} — freeze started`), { timeoutMs: until });
     await env.discord.waitForMessage(titled(`☀️ ${WINDOW} — freeze ended`), { timeoutMs: until });
-    const offer = await env.discord.waitForMessage(
-      (m) => m.content.includes(`your queued deploy ${queuedApi}`) && buttonLabels(m).includes('Deploy now'),
-      { timeoutMs: 30_000 },
-    );
+    const offer = await env.discord.waitForMessage(offerOf(id), { timeoutMs: 30_000 });
     expect(offer.ping.users).toHaveLength(0);
+    // Only the head of api → prod's queue is offered: this request, and no other.
+    expect(
+      env.discord
+        .history()
+        .filter((m) => m.content.includes('your queued deploy') && m.content.includes('(api → prod)')),
+    ).toHaveLength(1);
     // Each transition was announced once.
     for (const title of ['🧊', '❄️', '☀️']) {
       expect(env.discord.history().filter(titled(`${title} ${WINDOW}`))).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { useE2E } from './harness.js';
 import { BotProcess } from './support/bot-process.js';
 import { freePort } from './support/config-file.js';
@@ -10,10 +10,6 @@ const e2e = useE2E({
   env: { INSTANCE_ID: 'bot-a' },
   config: (base) => ({ ...base, freezeWindows: [], gateway: { leaseTtl: '4s', renewEvery: '1s' } }),
 });
-let second: BotProcess | undefined;
-afterAll(async () => {
-  await second?.stop(10_000);
-}, 20_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,25 +25,57 @@ async function watchConnections(open: () => number, done: () => boolean, timeout
   throw new Error(`not done within ${timeoutMs} ms (most open sessions seen: ${most})`);
 }
 
-async function leaderOnHealth(): Promise<string> {
-  const reply = await e2e().discord.runCommand('carol', 'health').response({ timeoutMs: 15_000 });
+async function leaderOnHealth(timeoutMs = 15_000): Promise<string> {
+  const reply = await e2e().discord.runCommand('carol', 'health').response({ timeoutMs });
   return reply.embeds[0]?.fields?.find((f) => f.name === 'Leader')?.value ?? '';
+}
+
+/** Until bot-a (the harness's instance) holds the gateway and says so on /health (bounded). */
+async function untilBotALeads(timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (e2e().discord.gatewayConnections().open === 1) {
+      const leader = await leaderOnHealth(3_000).catch(() => '');
+      if (/`bot-a` \(leader\)/.test(leader)) return;
+    }
+    await sleep(200);
+  }
+  throw new Error(`bot-a did not lead again within ${timeoutMs} ms`);
+}
+
+/** A new gateway session since `identified` and exactly one open: someone took the gateway (bounded). */
+const tookOver = (identified: number) => () =>
+  e2e().discord.gatewayConnections().totalIdentified > identified &&
+  e2e().discord.gatewayConnections().open === 1;
+
+/**
+ * Starts a second instance, bot-b, next to the harness's bot-a. When the test ends it is stopped if still
+ * running, and bot-a is waited for to hold the gateway again: each test finds bot-a leading, bot-b gone.
+ */
+async function startSecond(): Promise<BotProcess> {
+  const { env } = e2e();
+  const second = new BotProcess({
+    cwd: ROOT,
+    env: { ...env, INSTANCE_ID: 'bot-b', PORT: String(await freePort()) },
+    entry: 'src/main.ts',
+  });
+  onTestFinished(async () => {
+    if (!second.running) return;
+    await second.stop(10_000);
+    await untilBotALeads(30_000);
+  }, 45_000);
+  return second;
 }
 
 describe('one gateway connection across instances (real processes)', () => {
   it('a second instance started later takes over (blue/green) while only one session is ever open', async () => {
-    const { discord, env } = e2e();
+    const { discord } = e2e();
     expect(discord.gatewayConnections().open).toBe(1);
     const identified = discord.gatewayConnections().totalIdentified;
-    second = new BotProcess({
-      cwd: ROOT,
-      env: { ...env, INSTANCE_ID: 'bot-b', PORT: String(await freePort()) },
-      entry: 'src/main.ts',
-    });
+    await startSecond();
     const most = await watchConnections(
       () => discord.gatewayConnections().open,
-      () =>
-        discord.gatewayConnections().totalIdentified > identified && discord.gatewayConnections().open === 1,
+      tookOver(identified),
       30_000,
     );
     expect(most).toBe(1);
@@ -58,14 +86,18 @@ describe('one gateway connection across instances (real processes)', () => {
 
   it('when the leader is killed, the standby connects within the lease time and answers /health', async () => {
     const { discord } = e2e();
+    // A leader of its own to kill: bot-b takes over from the harness's bot-a, which stays as the standby.
+    const before = discord.gatewayConnections().totalIdentified;
+    const second = await startSecond();
+    await watchConnections(() => discord.gatewayConnections().open, tookOver(before), 30_000);
+    expect(await leaderOnHealth()).toMatch(/`bot-b` \(leader\)/);
     const identified = discord.gatewayConnections().totalIdentified;
-    second?.kill('SIGKILL');
-    await second?.exited;
+    second.kill('SIGKILL');
+    await second.exited;
     // Bounded by the lease time, plus a renewal tick and the login itself.
     const most = await watchConnections(
       () => discord.gatewayConnections().open,
-      () =>
-        discord.gatewayConnections().totalIdentified > identified && discord.gatewayConnections().open === 1,
+      tookOver(identified),
       LEASE_TTL_MS + 10_000,
     );
     expect(most).toBeLessThanOrEqual(1);

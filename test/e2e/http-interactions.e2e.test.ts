@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { useE2E } from './harness.js';
 import { BotProcess } from './support/bot-process.js';
 import { freePort } from './support/config-file.js';
@@ -11,10 +11,6 @@ const e2e = useE2E({
   env: { INSTANCE_ID: 'bot-a' },
   config: (base) => ({ ...base, freezeWindows: [], gateway: { leaseTtl: '4s', renewEvery: '1s' } }),
 });
-let second: BotProcess | undefined;
-afterAll(async () => {
-  await second?.stop(10_000);
-}, 20_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const endpointOf = (base: string) => `${base}/discord/interactions`;
@@ -39,7 +35,9 @@ describe('HTTP interactions endpoint (real process)', () => {
   });
 
   it('answers a command that came over HTTP, through the same router as the gateway', async () => {
-    const { discord } = e2e();
+    const { discord, httpUrl } = e2e();
+    // Discord sends interactions to the endpoint once it is set (as the Developer Portal does).
+    await discord.setInteractionsEndpoint([endpointOf(httpUrl)]);
     const before = discord.interactionDeliveries();
     const reply = await discord.runCommand('carol', 'health').response({ timeoutMs: 15_000 });
     expect(reply.embeds[0]?.fields?.find((f) => f.name === 'Leader')?.value).toMatch(/`bot-a`/);
@@ -49,11 +47,14 @@ describe('HTTP interactions endpoint (real process)', () => {
   it('two instances changing over (blue/green, then SIGTERM) while interactions arrive lose none', async () => {
     const { discord, env, httpUrl, bot } = e2e();
     const port = await freePort();
-    second = new BotProcess({
+    const second = new BotProcess({
       cwd: ROOT,
       env: { ...env, INSTANCE_ID: 'bot-b', PORT: String(port) },
       entry: 'src/main.ts',
     });
+    onTestFinished(async () => {
+      await second.stop(10_000);
+    }, 20_000);
     await second.waitForLog((line) => line.msg === 'release console ready', 60_000);
     // Both behind the load balancer: it sends each interaction to the next instance that takes it.
     await discord.setInteractionsEndpoint([endpointOf(httpUrl), endpointOf(`http://127.0.0.1:${port}`)]);

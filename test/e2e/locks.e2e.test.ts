@@ -24,6 +24,9 @@ const buttonLabels = (message: ObservedMessage): string[] =>
 const offerOf = (id: string) => (m: ObservedMessage) =>
   m.content.includes(`your queued deploy ${id}`) && buttonLabels(m).includes('Deploy now');
 
+const apiDeployRuns = (env: E2E) =>
+  env.github.runs('example-org/api').filter((r) => r.workflow === 'deploy.yml');
+
 async function queue(env: E2E, user: string, service: string): Promise<string> {
   const reply = await env.discord.runCommand(user, 'deploy', { service, env: 'staging' }).response(WAIT);
   expect(reply.content).toMatch(new RegExp(`Queued ${service} → staging`));
@@ -57,6 +60,7 @@ describe('/lock, /unlock, /status and the FIFO queue (real bot process)', () => 
       WAIT,
     );
 
+    const runsBefore = apiDeployRuns(env).length;
     const first = await queue(env, 'alice', 'api');
     const second = await queue(env, 'carol', 'api');
     const status = await env.discord.runCommand('dave', 'status').response(WAIT);
@@ -76,7 +80,7 @@ describe('/lock, /unlock, /status and the FIFO queue (real bot process)', () => 
     expect(resumed.content).toMatch(/Dispatched api → staging/);
     // The next is offered once the head's deploy has finished.
     await env.discord.waitForMessage(offerOf(second), WAIT);
-    expect(env.github.runs('example-org/api').filter((r) => r.workflow === 'deploy.yml')).toHaveLength(1);
+    expect(apiDeployRuns(env)).toHaveLength(runsBefore + 1);
   }, 90_000);
 
   it('ends a lock with a ttl by itself: announced, and the queue is offered', async () => {

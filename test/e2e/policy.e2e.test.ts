@@ -76,9 +76,11 @@ async function approvedByTwo(env: E2E, id: string): Promise<void> {
 describe('approvals and policy through Discord (real bot process)', () => {
   it('prod with approvals: 2 needs bob and carol: the requester is refused, bob twice counts once, one dispatch', async () => {
     const env = e2e();
-    const old = env.github.history(API)[3]!;
-    await verifiedStaging(env, 'api', old);
-    const id = await askProd(env, 'api', old);
+    // A commit of its own: not behind whatever an earlier test put on prod.
+    const sha = env.github.addCommit(API, 'feat: two approvals');
+    await verifiedStaging(env, 'api', sha);
+    const runsBefore = prodRuns(env).length;
+    const id = await askProd(env, 'api', sha);
     const card = await cardWhen(env, id, (m) => buttonsOf(m).includes('Approve'));
 
     expect((await env.discord.click('alice', card, 'Approve').response(WAIT)).content).toMatch(/R5 role/);
@@ -90,18 +92,19 @@ describe('approvals and policy through Discord (real bot process)', () => {
     expect((await env.discord.click('bob', half, 'Approve').response(WAIT)).content).toMatch(
       /already approved .*1\/2/,
     );
-    expect(prodRuns(env)).toHaveLength(0);
+    expect(prodRuns(env)).toHaveLength(runsBefore);
 
     expect((await env.discord.click('carol', half, 'Approve').response(WAIT)).content).toMatch(/Dispatched/);
     await cardWhen(env, id, (m) => field(m, 'Approvals') === '2/2 approved — bob, carol');
-    expect(prodRuns(env)).toHaveLength(1);
-    expect(prodRuns(env)[0]?.inputs).toMatchObject({ sha: old, deploy_id: id });
+    expect(prodRuns(env)).toHaveLength(runsBefore + 1);
+    expect(prodRuns(env).at(-1)?.inputs).toMatchObject({ sha, deploy_id: id });
     await env.bot.waitForLog((l) => l.msg === 'deploy.marker' && l.deployId === id, 20_000);
   });
 
   it('a checklist keeps Approve disabled, and refused, until the requester ticks it', async () => {
     const env = e2e();
     await verifiedStaging(env, 'web');
+    const runsBefore = prodRuns(env, 'example-org/web').length;
     const id = await askProd(env, 'web');
     const card = await cardWhen(env, id, (m) => buttonsOf(m).includes('Tick 1'));
     expect(disabled(card, 'Approve')).toBe(true);
@@ -118,12 +121,20 @@ describe('approvals and policy through Discord (real bot process)', () => {
     expect(disabled(ticked, 'Approve')).toBe(false);
     expect(field(ticked, 'Checklist')).toMatch(new RegExp(`^☑️ 1\\. ${CHECK} — alice <t:\\d+:R>$`));
     expect((await env.discord.click('bob', ticked, 'Approve').response(WAIT)).content).toMatch(/Dispatched/);
-    expect(prodRuns(env, 'example-org/web')).toHaveLength(1);
+    expect(prodRuns(env, 'example-org/web')).toHaveLength(runsBefore + 1);
+    expect(prodRuns(env, 'example-org/web').at(-1)?.inputs.deploy_id).toBe(id);
   });
 
   it('a SHA behind what runs on prod is refused with BEHIND_PROD; a rollback to it is not', async () => {
     const env = e2e();
-    const old = env.github.history(API)[3]!;
+    // Its own commits: `old` is released to prod first (a rollback goes back to what ran there), then the
+    // newest, three commits ahead of it.
+    const old = env.github.addCommit(API, 'feat: released first');
+    env.github.addCommit(API, 'fix: in between');
+    env.github.addCommit(API, 'fix: also in between');
+    env.github.addCommit(API, 'feat: newest');
+    await verifiedStaging(env, 'api', old);
+    await approvedByTwo(env, await askProd(env, 'api', old));
     await verifiedStaging(env, 'api');
     await approvedByTwo(env, await askProd(env, 'api'));
 

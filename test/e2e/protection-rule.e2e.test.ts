@@ -71,7 +71,11 @@ describe('Discord as GitHub deployment protection rule (real bot process, GitHub
     const id = /\b(D[0-9A-Z]{8})\b/.exec(asked.content)?.[1] ?? '';
     await env.discord.click('bob', card(env, id), 'Approve').response(WAIT);
     await waitForMarker(env, id);
-    const [answer] = env.github.protectionAnswers();
+    // GitHub's answer for this deploy's own run (earlier tests' runs have answers of their own).
+    const run = env.github.runs(API).find((r) => r.workflow === 'deploy.yml' && r.inputs.deploy_id === id);
+    const answers = env.github.protectionAnswers().filter((a) => a.runId === run?.id);
+    expect(answers).toHaveLength(1);
+    const [answer] = answers;
     expect(answer).toMatchObject({ environment: 'prod', state: 'approved' });
     expect(answer?.comment).toContain(id);
     expect(runOf(env, answer?.runId ?? 0)?.conclusion).toBe('success');

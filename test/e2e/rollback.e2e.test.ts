@@ -53,6 +53,7 @@ describe('verification, rollback and nightly smoke through Discord (real bot pro
     const env = e2e();
     const sha = env.github.history(API)[0]!;
     await verifiedStaging(env, sha);
+    const prodRunsBefore = deployRuns(env).filter((r) => r.inputs.environment === 'prod').length;
     env.github.failNext(API, 'smoke.yml');
     expect(
       (await env.discord.runCommand('alice', 'smoke', {}, { subcommand: 'run' }).response(WAIT)).content,
@@ -68,7 +69,7 @@ describe('verification, rollback and nightly smoke through Discord (real bot pro
       .runCommand('alice', 'deploy', { service: 'api', env: 'prod', ref: sha })
       .response(WAIT);
     expect(reply.content).toMatch(/SMOKE_RED/);
-    expect(deployRuns(env).filter((r) => r.inputs.environment === 'prod')).toHaveLength(0);
+    expect(deployRuns(env).filter((r) => r.inputs.environment === 'prod')).toHaveLength(prodRunsBefore);
   });
 
   it('a faulty deploy turns its card red with Rollback; bob clicks it and the previous verified SHA is dispatched', async () => {
@@ -86,8 +87,12 @@ describe('verification, rollback and nightly smoke through Discord (real bot pro
     const answer = await env.discord.click('bob', red, 'Rollback').response(WAIT);
     expect(answer.content).toMatch(/Dispatched api → staging/);
     expect(deployRuns(env)).toHaveLength(before + 1);
-    expect(deployRuns(env).at(-1)?.inputs).toMatchObject({ environment: 'staging', sha: good });
     const rollbackId = idIn(answer.content);
+    expect(deployRuns(env).at(-1)?.inputs).toMatchObject({
+      environment: 'staging',
+      sha: good,
+      deploy_id: rollbackId,
+    });
     await cardWhen(env, rollbackId, (m) => m.embeds[0]?.title?.includes('Rollback') === true);
     // The rollback is a deploy of its own: it runs to success and posts its marker.
     await env.bot.waitForLog((l) => l.msg === 'deploy.marker' && l.deployId === rollbackId, 20_000);
@@ -95,6 +100,12 @@ describe('verification, rollback and nightly smoke through Discord (real bot pro
 
   it('an emergency /rollback by alice is dispatched at once and waits for an R5 to acknowledge', async () => {
     const env = e2e();
+    // Something to roll back from, and a verified deploy before it to roll back to: its own two commits.
+    const good = env.github.addCommit(API, 'feat: known good');
+    await verifiedStaging(env, good);
+    env.github.addCommit(API, 'feat: to be rolled back');
+    const current = await deployStaging(env);
+    await env.bot.waitForLog((l) => l.msg === 'deploy.marker' && l.deployId === current, 20_000);
     const before = deployRuns(env).length;
     const reply = await env.discord
       .runCommand('alice', 'rollback', { service: 'api', env: 'staging', emergency: true })
@@ -102,6 +113,11 @@ describe('verification, rollback and nightly smoke through Discord (real bot pro
     expect(reply.content).toMatch(/Dispatched api → staging/);
     expect(deployRuns(env)).toHaveLength(before + 1);
     const id = idIn(reply.content);
+    expect(deployRuns(env).at(-1)?.inputs).toMatchObject({
+      environment: 'staging',
+      sha: good,
+      deploy_id: id,
+    });
     const card = await cardWhen(env, id, (m) => labels(m).includes('Acknowledge'));
     expect(card.embeds[0]?.footer?.text).toMatch(/emergency/);
     expect((await env.discord.click('alice', card, 'Acknowledge').response(WAIT)).content).toMatch(/R5 role/);

@@ -70,7 +70,9 @@ const commentOf = (env: E2E, sha: string) =>
 describe('visibility (real bot process)', () => {
   it('a prod deploy creates the Release and comments once per pull request; later envs and rollbacks edit it', async () => {
     const env = e2e();
-    const first = env.github.history(API)[0]!;
+    // A pull request of its own: its comment and the Release's line are this test's alone.
+    const first = env.github.addCommit(API, 'feat: visible change');
+    const releasesBefore = env.github.releases(API).length;
     await staging(env, true);
     await until('the staging comment', () => commentOf(env, first)[0]);
 
@@ -79,7 +81,7 @@ describe('visibility (real bot process)', () => {
       .response(WAIT);
     const prodId = idIn(reply.content);
     await approvedByBob(env, prodId);
-    const release = await until('the Release', () => env.github.releases(API)[0]);
+    const release = await until('the Release', () => env.github.releases(API)[releasesBefore]);
     expect(release.body).toContain('### Features');
     expect(release.body).toContain(`(#${env.github.pullNumberOf(API, first)})`);
     const prodMarker = await marker(env, prodId);
@@ -106,7 +108,7 @@ describe('visibility (real bot process)', () => {
     );
     expect(rolledBack.id).toBe(shipped.id);
     expect(commentOf(env, risky)).toHaveLength(1);
-    expect(env.github.releases(API)).toHaveLength(1);
+    expect(env.github.releases(API)).toHaveLength(releasesBefore + 1);
   });
 
   it('the pinned board follows deploys and freezes within seconds, and comes back when deleted', async () => {
@@ -115,9 +117,11 @@ describe('visibility (real bot process)', () => {
     const posted = await until('the board', board);
     expect(posted.pinned).toBe(true);
 
+    // A commit of its own: the board's line names its SHA, whatever an earlier test left on staging.
+    const sha = env.github.addCommit(API, 'feat: on the board');
     const id = await staging(env, false);
     await env.discord.waitForMessage(
-      (m) => m.id === posted.id && JSON.stringify(m.embeds).includes('⏳ verifying'),
+      (m) => m.id === posted.id && JSON.stringify(m.embeds).includes(`\`${sha.slice(0, 7)}\` · ⏳ verifying`),
       WAIT,
     );
     expect(id).toMatch(DEPLOY_ID);
