@@ -120,6 +120,23 @@ export class LocalPrometheus {
     throw new Error(`Prometheus did not scrape its targets within ${timeoutMs} ms`);
   }
 
+  /**
+   * Waits (bounded) until `query` has a value: a rate over a window needs two scrapes, so a Prometheus that
+   * is up and has scraped once still answers an analysis query with no data (which fails it closed).
+   */
+  async waitForData(query: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const url = `${this.url}/api/v1/query?query=${encodeURIComponent(query)}`;
+    while (Date.now() < deadline) {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      const body = (await response?.json().catch(() => undefined)) as
+        { data?: { result?: unknown[] } } | undefined;
+      if ((body?.data?.result?.length ?? 0) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`Prometheus had no data for ${query} within ${timeoutMs} ms`);
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));

@@ -70,6 +70,9 @@ export interface StandInsOptions {
   prometheus?: boolean | 'require';
 }
 
+/** A rate over the services' requests: what every rollout analysis of the sandbox reads. */
+const SERVICES_HAVE_RATES = 'sum(rate(http_requests_total[5s]))';
+
 /** The sandbox's webhook secret: it only ever signs deliveries from 127.0.0.1 to 127.0.0.1. */
 export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
 
@@ -124,6 +127,15 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       });
       prometheus = started;
       stops.push(() => started.stop());
+      // The bot starts once the services' request rates can be read: a rollout analysed in the first seconds
+      // would otherwise read no data and roll back a healthy canary.
+      await started.waitForData(SERVICES_HAVE_RATES).catch((error: unknown) => {
+        if (options.prometheus === 'require') throw error;
+        options.log?.warn(
+          { err: error },
+          'sandbox: Prometheus has no request rates yet; rollouts may fail closed',
+        );
+      });
     }
 
     const mongo = await startMongo({

@@ -70,6 +70,15 @@ describe.skipIf(!binary)(
       await services?.close();
     });
 
+    it('waits until a rate can be read (two scrapes), and names the query that never had data', async () => {
+      await prometheus!.waitForData('sum(rate(http_requests_total[5s]))');
+      const rate = await measureQueries(metrics, [errorRate], prod, new Date());
+      expect(rate[0]?.phase).toBe('successful');
+      await expect(prometheus!.waitForData('sum(rate(no_such_metric_total[5s]))', 1_000)).rejects.toThrow(
+        'Prometheus had no data for sum(rate(no_such_metric_total[5s])) within 1000 ms',
+      );
+    });
+
     it('passes a healthy service on both default-shaped queries', async () => {
       const measured = await measureUntil([errorRate, p95], prod, (m) =>
         m.every((x) => x.phase !== 'inconclusive'),
