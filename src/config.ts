@@ -61,6 +61,8 @@ const analysisSchema = z
     interval: duration.prefault('1m'),
     count: z.number().int().min(1).max(100).default(5),
     failureLimit: z.number().int().min(0).default(0),
+    /** Readings in a row with no data (or a failed read) that one query may have before it fails (Argo: 4). */
+    consecutiveErrorLimit: z.number().int().min(0).max(100).default(4),
   })
   .superRefine((analysis, ctx) => {
     if (analysis.failureLimit >= analysis.count) {

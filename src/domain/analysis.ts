@@ -1,9 +1,11 @@
 /**
- * Metric analysis (§15, §8) with Argo Rollouts' semantics: each query is measured `count` times, one
- * measurement every `interval`; a measurement whose value breaches the threshold is a failure; the analysis
- * fails as soon as the failures exceed `failureLimit`, and succeeds once every measurement was taken without
- * that. A query that returns no data, or whose read failed, is inconclusive: it counts against the same
- * limit (fail closed), since a canary nobody can measure must not be promoted. Pure: no I/O, no clock.
+ * Metric analysis (§15, §8) with Argo Rollouts' semantics: each query is measured every `interval` until it
+ * has `count` readings; a reading whose value breaches the threshold is a failure; the analysis fails as soon
+ * as the failures exceed `failureLimit`, and succeeds once every query has its `count` readings without that.
+ * A query that returns no data, or whose read failed, is inconclusive: it is measured again, and fails the
+ * analysis once it stays inconclusive more than `consecutiveErrorLimit` times in a row (Argo's default, 4).
+ * So a missed scrape or a Prometheus restart does not roll a healthy canary back, and a canary nobody can
+ * measure is never promoted: it fails closed. Pure: no I/O, no clock.
  */
 
 export type ComparisonOp = '>' | '<';
@@ -22,13 +24,20 @@ export interface AnalysisSpec {
   readonly interval: number;
   readonly count: number;
   readonly failureLimit: number;
+  /** Inconclusive readings (no data, a failed read) of one query in a row that fail it, beyond this many. */
+  readonly consecutiveErrorLimit: number;
 }
 
 /** What the metrics provider answered for one query (the port's result, as plain data). */
 export type MetricReading =
   | { readonly kind: 'samples'; readonly values: readonly number[] }
   | { readonly kind: 'noData' }
-  | { readonly kind: 'error'; readonly message: string };
+  | {
+      readonly kind: 'error';
+      readonly message: string;
+      /** Asking again cannot help (no metrics provider is configured): the analysis fails at once. */
+      readonly lasting?: boolean;
+    };
 
 export type MeasurementPhase = 'successful' | 'failed' | 'inconclusive';
 
@@ -40,6 +49,8 @@ export interface Measurement {
   readonly value?: number;
   readonly at: string;
   readonly detail?: string;
+  /** An inconclusive reading that asking again cannot change (see MetricReading). */
+  readonly lasting?: boolean;
 }
 
 export type AnalysisPhase = 'running' | 'successful' | 'failed';
@@ -86,36 +97,61 @@ function breaches(value: number, query: AnalysisQuery): boolean {
  */
 export function measure(query: AnalysisQuery, reading: MetricReading, at: Date): Measurement {
   const base = { query: query.name, at: at.toISOString() };
-  if (reading.kind === 'error') return { ...base, phase: 'inconclusive', detail: reading.message };
+  if (reading.kind === 'error') {
+    return {
+      ...base,
+      phase: 'inconclusive',
+      detail: reading.message,
+      ...(reading.lasting ? { lasting: true } : {}),
+    };
+  }
   const values = reading.kind === 'samples' ? reading.values.filter((v) => !Number.isNaN(v)) : [];
   if (values.length === 0) return { ...base, phase: 'inconclusive', detail: 'no data' };
   const worst = query.op === '>' ? Math.max(...values) : Math.min(...values);
   return { ...base, phase: breaches(worst, query) ? 'failed' : 'successful', value: worst };
 }
 
-/** Failed and inconclusive measurements of one query so far. */
-function badCount(measurements: readonly Measurement[], query: string): number {
-  return measurements.filter((m) => m.query === query && m.phase !== 'successful').length;
+/** The inconclusive readings of `query` since its last conclusive one. */
+function errorStreak(mine: readonly Measurement[]): number {
+  let streak = 0;
+  for (let i = mine.length - 1; i >= 0 && mine[i]?.phase === 'inconclusive'; i -= 1) streak += 1;
+  return streak;
 }
 
-/** The analysis so far: failed once one query's bad measurements exceed the limit, successful when all ran. */
+/**
+ * The analysis so far: failed once one query's failures exceed `failureLimit` or its inconclusive readings in
+ * a row exceed `consecutiveErrorLimit`; successful when every query has `count` conclusive readings.
+ */
 export function judgeAnalysis(spec: AnalysisSpec, measurements: readonly Measurement[]): AnalysisVerdict {
   for (const query of spec.queries) {
-    const bad = badCount(measurements, query.name);
-    if (bad > spec.failureLimit) {
-      const last = lastMeasurement(measurements, query.name);
+    const mine = measurements.filter((m) => m.query === query.name);
+    const failed = mine.filter((m) => m.phase === 'failed');
+    if (failed.length > spec.failureLimit) {
+      const value = failed.at(-1)?.value;
       const what =
-        last?.value !== undefined
-          ? `last value ${formatValue(last.value)} ${query.op} ${formatValue(query.threshold)}`
-          : (last?.detail ?? 'no data');
+        value !== undefined
+          ? `last value ${formatValue(value)} ${query.op} ${formatValue(query.threshold)}`
+          : 'over its threshold';
       return {
         phase: 'failed',
-        reason: `Analysis "${query.name}" failed: ${bad} bad measurement(s), limit ${spec.failureLimit} (${what}).`,
+        reason: `Analysis "${query.name}" failed: ${failed.length} bad measurement(s), limit ${spec.failureLimit} (${what}).`,
+      };
+    }
+    const latest = mine.at(-1);
+    if (latest?.lasting) {
+      return { phase: 'failed', reason: `Analysis "${query.name}" failed: ${latest.detail ?? 'no data'}.` };
+    }
+    const streak = errorStreak(mine);
+    if (streak > spec.consecutiveErrorLimit) {
+      return {
+        phase: 'failed',
+        reason: `Analysis "${query.name}" failed: no reading ${streak} times in a row, limit ${spec.consecutiveErrorLimit} (${mine.at(-1)?.detail ?? 'no data'}).`,
       };
     }
   }
   const complete = spec.queries.every(
-    (query) => measurements.filter((m) => m.query === query.name).length >= spec.count,
+    (query) =>
+      measurements.filter((m) => m.query === query.name && m.phase !== 'inconclusive').length >= spec.count,
   );
   if (complete) return { phase: 'successful', reason: `All ${spec.queries.length} queries passed.` };
   return { phase: 'running', reason: '' };

@@ -91,11 +91,17 @@ describe.skipIf(!binary)(
       expect(measured[1]?.value).toBeLessThan(2);
     }, 40_000);
 
-    it('counts a service without data as inconclusive, and fails closed after failureLimit', async () => {
+    it('counts a service without data as inconclusive, and fails closed past consecutiveErrorLimit', async () => {
       const target = { service: 'nothing-here', env: 'prod' };
       const measured = await measureQueries(metrics, [errorRate], target, new Date());
       expect(measured[0]).toMatchObject({ phase: 'inconclusive', detail: 'no data' });
-      const spec = { queries: [errorRate], interval: 1000, count: 3, failureLimit: 1 };
+      const spec = {
+        queries: [errorRate],
+        interval: 1000,
+        count: 3,
+        failureLimit: 1,
+        consecutiveErrorLimit: 1,
+      };
       expect(judgeAnalysis(spec, measured).phase).toBe('running');
       const again = await measureQueries(metrics, [errorRate], target, new Date());
       expect(judgeAnalysis(spec, [...measured, ...again]).phase).toBe('failed');
@@ -127,7 +133,13 @@ describe.skipIf(!binary)(
         const other = await measureQueries(metrics, [errorRate], prod, new Date());
         expect(other[0]?.phase).toBe('successful');
         // With failureLimit 1, two failed measurements fail the analysis.
-        const spec = { queries: [errorRate], interval: 1000, count: 5, failureLimit: 1 };
+        const spec = {
+          queries: [errorRate],
+          interval: 1000,
+          count: 5,
+          failureLimit: 1,
+          consecutiveErrorLimit: 4,
+        };
         expect(judgeAnalysis(spec, [measured[0]!]).phase).toBe('running');
         expect(judgeAnalysis(spec, [measured[0]!, measured[0]!]).phase).toBe('failed');
       } finally {

@@ -177,17 +177,37 @@ describe('rollout analysis that cannot measure fails closed', () => {
     expect(ended?.outcomeReason).toContain('no Prometheus configured');
   }, 30_000);
 
-  it('a metrics read that throws counts as inconclusive, with its message', async () => {
+  it('a metrics read that throws is inconclusive: measured again, and rolled back once it stays so past the limit', async () => {
     h = await startRolloutHarness();
     const deploy = await rollingOutProd(h);
     vi.spyOn(h.metrics, 'query').mockRejectedValue(new Error('socket hang up'));
-    h.advance(1_000);
-    expect(await runRolloutTick(h.deps, deploy.id, 0)).toBe('rollback');
+    // consecutiveErrorLimit (4 by default): four reads in a row that fail are tolerated, the fifth is not.
+    const decisions: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      h.advance(1_000);
+      decisions.push(await runRolloutTick(h.deps, deploy.id, 0));
+    }
+    expect(decisions).toEqual(['wait', 'wait', 'wait', 'wait', 'rollback']);
     const ended = await h.deps.repos.deploys.get(deploy.id);
-    expect(ended?.rollout?.measurements).toEqual([
-      expect.objectContaining({ query: 'errors', phase: 'inconclusive' }),
-    ]);
-    expect(ended?.outcomeReason).toContain('socket hang up');
+    expect(ended?.rollout?.measurements).toHaveLength(5);
+    expect(ended?.rollout?.measurements?.every((m) => m.phase === 'inconclusive')).toBe(true);
+    expect(ended?.outcomeReason).toContain('no reading 5 times in a row, limit 4 (Error: socket hang up)');
+  }, 30_000);
+
+  it('a read that fails once between good ones does not roll the canary back', async () => {
+    h = await startRolloutHarness();
+    const deploy = await rollingOutProd(h);
+    vi.spyOn(h.metrics, 'query').mockRejectedValueOnce(new Error('socket hang up'));
+    const decisions: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      h.advance(1_000);
+      decisions.push(await runRolloutTick(h.deps, deploy.id, 0));
+    }
+    // One read lost, then the two good readings the analysis counts: the next step goes out.
+    expect(decisions).toEqual(['wait', 'wait', 'advance']);
+    const now = await h.deps.repos.deploys.get(deploy.id);
+    expect(now?.state).not.toBe('failed');
+    expect(now?.rollout?.step).toBe(1);
   }, 30_000);
 });
 

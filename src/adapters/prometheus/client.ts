@@ -75,5 +75,9 @@ export class PrometheusMetrics implements MetricsProvider {
 /** When no Prometheus is configured: every query is an error, so an analysis fails closed. */
 export const noMetrics: MetricsProvider = {
   query: () =>
-    Promise.resolve({ kind: 'error', message: 'no Prometheus configured (metrics.prometheusUrl)' }),
+    Promise.resolve({
+      kind: 'error',
+      message: 'no Prometheus configured (metrics.prometheusUrl)',
+      lasting: true,
+    }),
 };

@@ -30,7 +30,7 @@ export function verificationAnalysisOf(deps: AppDeps, deploy: Deploy): AnalysisS
 
 /** With no Prometheus configured every query is an error: the analysis fails closed. */
 const NO_METRICS: MetricsProvider = {
-  query: () => Promise.resolve({ kind: 'error', message: 'no Prometheus configured' }),
+  query: () => Promise.resolve({ kind: 'error', message: 'no Prometheus configured', lasting: true }),
 };
 
 export function metricsOf(deps: AppDeps): MetricsProvider {

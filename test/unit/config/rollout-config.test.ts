@@ -39,7 +39,12 @@ describe('rollout configuration', () => {
       ['error-rate', '>', 0.01],
       ['p95-latency', '>', 2],
     ]);
-    expect(rollout?.analysis).toMatchObject({ interval: 60_000, count: 5, failureLimit: 0 });
+    expect(rollout?.analysis).toMatchObject({
+      interval: 60_000,
+      count: 5,
+      failureLimit: 0,
+      consecutiveErrorLimit: 4,
+    });
   });
 
   it('is opt-in: an env without it has no rollout', () => {
@@ -54,6 +59,7 @@ describe('rollout configuration', () => {
           analysis: {
             count: 2,
             failureLimit: 2,
+            consecutiveErrorLimit: -1,
             queries: [
               { name: 'a', query: 'up', threshold: 1, op: '>' },
               { name: 'a', query: 'up', threshold: 1, op: '<' },
@@ -67,6 +73,9 @@ describe('rollout configuration', () => {
         'services.api.environments[1].rollout.steps: the last step must be 100',
         'services.api.environments[1].rollout.analysis.failureLimit: must be below count, or it never fails',
         'services.api.environments[1].rollout.analysis.queries[1].name: duplicate query name',
+        expect.stringMatching(
+          /^services\.api\.environments\[1\]\.rollout\.analysis\.consecutiveErrorLimit: /,
+        ),
       ]),
     );
   });

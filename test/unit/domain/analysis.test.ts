@@ -15,7 +15,14 @@ const throughput: AnalysisQuery = { name: 'rps', query: 'q2', threshold: 1, op: 
 const at = new Date('2026-12-01T10:00:00Z');
 
 function spec(overrides: Partial<AnalysisSpec> = {}): AnalysisSpec {
-  return { queries: [errors], interval: 1000, count: 3, failureLimit: 1, ...overrides };
+  return {
+    queries: [errors],
+    interval: 1000,
+    count: 3,
+    failureLimit: 1,
+    consecutiveErrorLimit: 2,
+    ...overrides,
+  };
 }
 
 const ok = (query = 'errors'): Measurement => ({
@@ -87,10 +94,22 @@ describe('judgeAnalysis (Argo Rollouts semantics)', () => {
     expect(judgeAnalysis(spec({ failureLimit: 0 }), [bad()]).phase).toBe('failed');
   });
 
-  it('fails closed when a query keeps returning no data', () => {
-    const verdict = judgeAnalysis(spec(), [none(), none()]);
+  it('measures again after no data, and fails closed once a query has none more than consecutiveErrorLimit times in a row', () => {
+    expect(judgeAnalysis(spec(), [none(), none()]).phase).toBe('running');
+    const verdict = judgeAnalysis(spec(), [none(), none(), none()]);
     expect(verdict.phase).toBe('failed');
-    expect(verdict.reason).toContain('no data');
+    expect(verdict.reason).toBe('Analysis "errors" failed: no reading 3 times in a row, limit 2 (no data).');
+    expect(judgeAnalysis(spec({ consecutiveErrorLimit: 0 }), [none()]).phase).toBe('failed');
+  });
+
+  it('a reading in between ends the streak; inconclusive readings never count towards count', () => {
+    expect(judgeAnalysis(spec(), [none(), none(), ok(), none(), none()]).phase).toBe('running');
+    expect(judgeAnalysis(spec(), [ok(), none(), ok(), none(), none()]).phase).toBe('running');
+    expect(judgeAnalysis(spec(), [ok(), none(), ok(), none(), ok()]).phase).toBe('successful');
+    // Errors are not failures: failureLimit counts only readings that breached the threshold.
+    expect(judgeAnalysis(spec({ failureLimit: 0 }), [none(), ok(), none(), ok(), ok()]).phase).toBe(
+      'successful',
+    );
   });
 
   it('waits for every query, and one failing query fails the analysis', () => {

@@ -22,6 +22,7 @@ const analysis = {
   interval: 10_000,
   count: 2,
   failureLimit: 0,
+  consecutiveErrorLimit: 1,
 };
 const spec: RolloutSpec = { steps: [5, 25, 50, 100], pause: 60_000, analysis };
 const m = (phase: Measurement['phase']): Measurement => ({ query: 'errors', phase, at: now.toISOString() });
@@ -94,9 +95,11 @@ describe('decideRollout', () => {
   it('rolls back on a failed analysis, even while paused', () => {
     const failed = { ...live, measurements: [m('failed')], paused: { by: 'bob', reason: 'x' } };
     expect(decideRollout({ rollout: failed, spec, now }).kind).toBe('rollback');
-    expect(decideRollout({ rollout: { ...live, measurements: [m('inconclusive')] }, spec, now }).kind).toBe(
-      'rollback',
-    );
+    // No data once measures again; no data past consecutiveErrorLimit in a row rolls back (fails closed).
+    const once = { ...live, measurements: [m('inconclusive')] };
+    expect(decideRollout({ rollout: once, spec, now }).kind).toBe('wait');
+    const twice = { ...live, measurements: [m('inconclusive'), m('inconclusive')] };
+    expect(decideRollout({ rollout: twice, spec, now }).kind).toBe('rollback');
   });
 
   it('does nothing while paused', () => {
