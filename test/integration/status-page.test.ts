@@ -49,10 +49,13 @@ describe('status board read model', () => {
     });
     await setMaintenance(h.deps, people.bob, true, 'moving racks');
 
-    const board = await boardSnapshot(h.deps);
+    const board = await boardSnapshot(h.deps, { lastDeploys: true });
     const staging = board.envs.find((c) => c.service === 'api' && c.env === 'staging');
     expect(staging?.live).toMatchObject({ deployId: done.id, version: done.version, sha: done.sha });
     expect(staging?.lastDeploy).toMatchObject({ deployId: done.id, state: 'succeeded', by: 'alice' });
+    // The pinned board shows no last deploy: it reads none.
+    const pinned = await boardSnapshot(h.deps);
+    expect(pinned.envs.find((c) => c.service === 'api' && c.env === 'staging')?.lastDeploy).toBeUndefined();
     expect(staging?.freeze).toBeUndefined();
     const prod = board.envs.find((c) => c.service === 'api' && c.env === 'prod');
     expect(prod?.live).toBeUndefined();

@@ -17,10 +17,14 @@ import { maintenanceState } from '../settings.js';
  */
 
 const BOARD_FREEZE_SPAN_MS = 7 * 86_400_000;
-/** What each env needs a query of its own for (its last success, its last deploy), a few envs at a time. */
+/** What each env needs a query of its own for (its last success, and its last deploy for the page), a few at a time. */
 const ENVS_AT_ONCE = 8;
 
-export async function boardSnapshot(deps: AppDeps): Promise<BoardSnapshot> {
+export async function boardSnapshot(
+  deps: AppDeps,
+  /** The web page shows each env's last deploy; the pinned board does not (a read per env it saves). */
+  options: { lastDeploys?: boolean } = {},
+): Promise<BoardSnapshot> {
   const { repos, config } = deps;
   const now = deps.clock.now();
   const [allLocks, oneOffs, maintenance, active, queued] = await Promise.all([
@@ -50,7 +54,7 @@ export async function boardSnapshot(deps: AppDeps): Promise<BoardSnapshot> {
   async function readEnv({ service, env }: { service: string; env: string }): Promise<BoardEnvFacts> {
     const [live, [last]] = await Promise.all([
       repos.deploys.lastSucceeded(service, env),
-      repos.deploys.history({ service, env, limit: 1 }),
+      options.lastDeploys ? repos.deploys.history({ service, env, limit: 1 }) : Promise.resolve([]),
     ]);
     const here = (d: Deploy) => d.service === service && d.env === env;
     const inFlight = active.filter(here).sort(byRequestOrder)[0];

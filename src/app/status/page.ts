@@ -53,7 +53,7 @@ function recentOf(d: Deploy): RecentDeploy {
 
 export async function readStatusPage(deps: AppDeps): Promise<StatusPageData> {
   const [board, recent, freezes, stats] = await Promise.all([
-    boardSnapshot(deps),
+    boardSnapshot(deps, { lastDeploys: true }),
     deps.repos.deploys.history({ limit: RECENT }),
     freezesAhead(deps),
     deployStats(deps),
