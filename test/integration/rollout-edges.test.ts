@@ -49,6 +49,15 @@ async function promoteAndTick(r: RolloutHarness, deploy: Deploy): Promise<Deploy
   return after;
 }
 
+/** `times` ticks of the first step's timer, one measurement interval (1 s) apart: what each one decided. */
+async function ticksOfStep0(harness: RolloutHarness, deployId: string, times: number): Promise<string[]> {
+  const decisions: string[] = [];
+  for (let i = 0; i < times; i += 1) {
+    harness.advance(1_000);
+    decisions.push(await runRolloutTick(harness.deps, deployId, 0));
+  }
+  return decisions;
+}
 describe('rollout step dispatch when GitHub misbehaves', () => {
   it('a step GitHub refuses for good fails the deploy and rolls it back at once', async () => {
     h = await startRolloutHarness();
@@ -182,12 +191,7 @@ describe('rollout analysis that cannot measure fails closed', () => {
     const deploy = await rollingOutProd(h);
     vi.spyOn(h.metrics, 'query').mockRejectedValue(new Error('socket hang up'));
     // consecutiveErrorLimit (4 by default): four reads in a row that fail are tolerated, the fifth is not.
-    const decisions: string[] = [];
-    for (let i = 0; i < 5; i += 1) {
-      h.advance(1_000);
-      decisions.push(await runRolloutTick(h.deps, deploy.id, 0));
-    }
-    expect(decisions).toEqual(['wait', 'wait', 'wait', 'wait', 'rollback']);
+    expect(await ticksOfStep0(h, deploy.id, 5)).toEqual(['wait', 'wait', 'wait', 'wait', 'rollback']);
     const ended = await h.deps.repos.deploys.get(deploy.id);
     expect(ended?.rollout?.measurements).toHaveLength(5);
     expect(ended?.rollout?.measurements?.every((m) => m.phase === 'inconclusive')).toBe(true);
@@ -198,13 +202,8 @@ describe('rollout analysis that cannot measure fails closed', () => {
     h = await startRolloutHarness();
     const deploy = await rollingOutProd(h);
     vi.spyOn(h.metrics, 'query').mockRejectedValueOnce(new Error('socket hang up'));
-    const decisions: string[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      h.advance(1_000);
-      decisions.push(await runRolloutTick(h.deps, deploy.id, 0));
-    }
     // One read lost, then the two good readings the analysis counts: the next step goes out.
-    expect(decisions).toEqual(['wait', 'wait', 'advance']);
+    expect(await ticksOfStep0(h, deploy.id, 3)).toEqual(['wait', 'wait', 'advance']);
     const now = await h.deps.repos.deploys.get(deploy.id);
     expect(now?.state).not.toBe('failed');
     expect(now?.rollout?.step).toBe(1);
