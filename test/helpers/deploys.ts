@@ -30,3 +30,16 @@ export async function prodAwaitingApproval(h: AppHarness): Promise<Deploy> {
     throw new Error(`prod did not wait for approval: ${progress.kind}`);
   return deploy;
 }
+
+/** carol holds a manual lock on api in `env` (a database migration): a waitable gate closed by a person. */
+export async function migrationLock(h: AppHarness, env: string, at: Date = new Date()): Promise<void> {
+  const taken = await h.deps.repos.locks.acquire({
+    service: 'api',
+    env,
+    kind: 'manual',
+    reason: 'database migration',
+    createdBy: { id: people.carol.id, name: 'carol' },
+    createdAt: at,
+  });
+  if (!taken) throw new Error(`api/${env} was locked already`);
+}

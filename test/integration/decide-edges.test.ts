@@ -14,7 +14,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import type { Approval, Deploy } from '../../src/domain/model.js';
 import { people, refusal, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
 import { harnessWithProd, runsTo } from '../helpers/prod-requests.js';
-import { prodAwaitingApproval, requestStaging } from '../helpers/deploys.js';
+import { migrationLock, prodAwaitingApproval, requestStaging } from '../helpers/deploys.js';
 import { beforeNextCall, replaceMethod } from '../helpers/interpose.js';
 
 /** Approve, Reject and Cancel (§4.3, §16) on records left odd by time, older versions, or another click. */
@@ -143,14 +143,7 @@ describe('two clicks at once', () => {
 
   it('two R5s approving at once after a gate closed: both are told which gate; the request waits once', async () => {
     const { h, deploy } = await prodRequest();
-    await h.deps.repos.locks.acquire({
-      service: 'api',
-      env: 'prod',
-      kind: 'manual',
-      reason: 'database migration',
-      createdBy: { id: people.carol.id, name: 'carol' },
-      createdAt: new Date(),
-    });
+    await migrationLock(h, 'prod');
 
     const clicks = await Promise.allSettled([
       approveDeploy(h.deps, people.bob, deploy.id),
@@ -231,14 +224,19 @@ describe('two clicks at once', () => {
   });
 });
 
+/** alice withdraws her request right after an R5's vote was counted, before that click moves the deploy. */
+function withdrawWhileVoteIsCounted(h: AppHarness): void {
+  replaceMethod(h.deps.repos.approvals, 'addVote', (addVote) => async (id, vote, guard) => {
+    const counted = await addVote(id, vote, guard);
+    await cancelRequest(h.deps, people.alice, id);
+    return counted;
+  });
+}
+
 describe('a click and another change of the request at once', () => {
   it('the requester withdraws as the last vote is counted: the R5 hears it was cancelled, nothing runs', async () => {
     const { h, deploy } = await prodRequest();
-    replaceMethod(h.deps.repos.approvals, 'addVote', (addVote) => async (id, vote, guard) => {
-      const counted = await addVote(id, vote, guard);
-      await cancelRequest(h.deps, people.alice, id);
-      return counted;
-    });
+    withdrawWhileVoteIsCounted(h);
 
     expect((await refusal(approveDeploy(h.deps, people.bob, deploy.id))).message).toBe(
       `Deploy ${deploy.id} was cancelled.`,
@@ -248,11 +246,7 @@ describe('a click and another change of the request at once', () => {
 
   it('the requester withdraws as the first of two votes is counted: the R5 is not told it counted', async () => {
     const { h, deploy } = await prodRequest({ approvals: 2 });
-    replaceMethod(h.deps.repos.approvals, 'addVote', (addVote) => async (id, vote, guard) => {
-      const counted = await addVote(id, vote, guard);
-      await cancelRequest(h.deps, people.alice, id);
-      return counted;
-    });
+    withdrawWhileVoteIsCounted(h);
 
     expect((await refusal(approveDeploy(h.deps, people.bob, deploy.id))).message).toBe(
       `Deploy ${deploy.id} was cancelled.`,

@@ -4,7 +4,7 @@ import { requestDeploy } from '../../src/app/deploys/request.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Deploy } from '../../src/domain/model.js';
 import { people, refusal, startAppHarness, type AppHarness } from '../helpers/app-deps.js';
-import { prodAwaitingApproval } from '../helpers/deploys.js';
+import { migrationLock, prodAwaitingApproval } from '../helpers/deploys.js';
 
 /** Approve, Reject, Cancel and Deploy now (§4.3) on a request that is no longer where the button thinks. */
 let h: AppHarness | undefined;
@@ -73,14 +73,7 @@ describe('deciding a request', () => {
     expect((await refusal(resumeRequest(h.deps, people.alice, deploy.id))).message).toBe(
       `Deploy ${deploy.id} is already waiting for an R5's approval.`,
     );
-    await h.deps.repos.locks.acquire({
-      service: 'api',
-      env: 'staging',
-      kind: 'manual',
-      reason: 'database migration',
-      createdBy: { id: people.carol.id, name: 'carol' },
-      createdAt: clock.now(),
-    });
+    await migrationLock(h, 'staging', clock.now());
     const { deploy: queued } = await requestDeploy(h.deps, {
       actor: people.alice,
       service: 'api',
@@ -98,14 +91,7 @@ describe('deciding a request', () => {
 
   it('a gate that closed since the request voids the approval at the click and says which gate', async () => {
     const { h, deploy, clock } = await awaitingProd();
-    await h.deps.repos.locks.acquire({
-      service: 'api',
-      env: 'prod',
-      kind: 'manual',
-      reason: 'database migration',
-      createdBy: { id: people.carol.id, name: 'carol' },
-      createdAt: clock.now(),
-    });
+    await migrationLock(h, 'prod', clock.now());
 
     const refused = await refusal(approveDeploy(h.deps, people.bob, deploy.id));
 

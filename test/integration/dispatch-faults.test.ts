@@ -5,6 +5,7 @@ import { sweepOutbox } from '../../src/app/pipeline/worker.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Deploy } from '../../src/domain/model.js';
 import { people, startAppHarness, trackUntilDone, type AppHarness } from '../helpers/app-deps.js';
+import { migrationLock } from '../helpers/deploys.js';
 
 /** The dispatch an approval owes (§4.5) when GitHub does not simply say yes. */
 let h: AppHarness | undefined;
@@ -76,14 +77,7 @@ describe('dispatch faults', () => {
     // The first try fails (and its retries inside the client); the next one finds a lock.
     h.github.failNextRequest(DISPATCHES, 503, { times: 4 });
     await approveDeploy(h.deps, people.bob, deploy.id);
-    await h.deps.repos.locks.acquire({
-      service: 'api',
-      env: 'prod',
-      kind: 'manual',
-      reason: 'database migration',
-      createdBy: { id: people.carol.id, name: 'carol' },
-      createdAt: clock.now(),
-    });
+    await migrationLock(h, 'prod', clock.now());
 
     const held = await sweepUntil(h, clock, deploy.id, (d) => d.state !== 'approved');
 
